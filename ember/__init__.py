@@ -1,0 +1,1 @@
+"""Ember: a readable deep learning framework on NumPy with the TensorFlow/Keras interface."""

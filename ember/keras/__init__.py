@@ -1,0 +1,1 @@
+"""Keras API of Ember."""
