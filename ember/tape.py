@@ -1,0 +1,335 @@
+"""GradientTape: records ops as they run, then walks them backwards (reverse-mode autodiff).
+
+Every op calls ``apply(op_name, value, inputs, attrs)``. When a tape is recording and
+one of the inputs is watched (directly, or because it was computed from a watched
+tensor), the tape appends one entry ``(op, output, inputs, attrs)``. ``gradient``
+walks the entries newest first and calls the op's rule from ``GRADIENTS``:
+
+    rule(g, out, *inputs, **attrs) -> one gradient per input (or None)
+
+Rules are written in Ember ops, so a tape recording outside another tape's
+``gradient`` call sees the backward pass too: that is how second derivatives work.
+The cost when no tape records is one list check per op; when one records, a few set
+look-ups per op. No Python work is ever done per element.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.tensor import Tensor, Variable, convert_to_tensor
+
+# Tapes currently recording, outermost first.
+_recording: list = []
+
+# op name -> (rule, wants_needs). See ``register_gradient``.
+GRADIENTS: dict = {}
+
+
+def register_gradient(op_name: str, wants_needs: bool = False):
+    """Registers the gradient rule (VJP) of ``op_name``; use it right under the rule.
+
+    A rule with ``wants_needs=True`` also receives ``needs=(bool, ...)`` saying which
+    inputs need a gradient, so it can skip work (e.g. the data input of the first Dense).
+    """
+    def deco(rule):
+        GRADIENTS[op_name] = (rule, wants_needs)
+        return rule
+    return deco
+
+
+def apply(op: str, value: np.ndarray, inputs: tuple, attrs: dict | None = None) -> Tensor:
+    """Wraps an op's forward result in a Tensor and records it on every recording tape."""
+    out = Tensor._wrap(value)
+    if _recording and value.dtype.kind == "f":
+        for tape in _recording:
+            tape._record(op, out, inputs, attrs)
+    return out
+
+
+def is_recording() -> bool:
+    return bool(_recording)
+
+
+class GradientTape:
+    """Records operations for automatic differentiation, like ``tf.GradientTape``.
+
+    Example::
+
+        x = tf.Variable(3.0)
+        with tf.GradientTape() as tape:
+            y = x ** 2
+        tape.gradient(y, x)  # 6.0
+
+    Args:
+        persistent: allow more than one ``gradient`` call (default False).
+        watch_accessed_variables: watch every trainable Variable the tape sees used
+            (default True); with False, only what ``watch`` names.
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        self._persistent = persistent
+        self._watch_vars = watch_accessed_variables
+        self._entries: list = []
+        self._ids: set = set()  # ids of tensors that depend on a watched tensor
+        self._watched: list = []  # keeps watched tensors alive so their ids stay unique
+        self._used = False
+        self._active = False
+
+    # -- recording ----------------------------------------------------------------------
+    def __enter__(self):
+        self._push()
+        return self
+
+    def __exit__(self, *exc):
+        self._pop()
+        return False
+
+    def _push(self):
+        if not self._active:
+            _recording.append(self)
+            self._active = True
+
+    def _pop(self):
+        if self._active:
+            _recording.remove(self)
+            self._active = False
+
+    def _record(self, op, out, inputs, attrs):
+        ids = self._ids
+        hit = False
+        for x in inputs:
+            i = id(x)
+            if i in ids:
+                hit = True
+            elif self._watch_vars and type(x) is Variable and x._trainable:
+                # A trainable variable is watched the first time the tape sees it read.
+                self._watch_one(x)
+                hit = True
+        if hit:
+            self._entries.append((op, out, inputs, attrs))
+            ids.add(id(out))
+
+    def _watch_one(self, t):
+        if id(t) not in self._ids:
+            self._ids.add(id(t))
+            self._watched.append(t)
+
+    def watch(self, tensor):
+        """Makes the tape track ``tensor`` (or every tensor in a nested structure)."""
+        for t in _flatten(tensor):
+            if not isinstance(t, Tensor):
+                t = convert_to_tensor(t)
+            if t.dtype.is_floating:
+                self._watch_one(t)
+
+    def watched_variables(self) -> tuple:
+        return tuple(t for t in self._watched if isinstance(t, Variable))
+
+    def stop_recording(self):
+        """Context manager: ops run inside it are not recorded by this tape."""
+        return _Paused(self)
+
+    def reset(self):
+        """Forgets everything recorded so far."""
+        self._entries.clear()
+        self._ids.clear()
+        self._watched.clear()
+        self._used = False
+
+    # -- differentiation ----------------------------------------------------------------
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients="none"):
+        """d(target)/d(sources), with the same nesting as ``sources``.
+
+        A non-scalar target is differentiated as its sum (or weighted by
+        ``output_gradients``). A source the target does not depend on gets None
+        (or zeros with ``unconnected_gradients='zero'``); integer sources get None.
+        """
+        if self._used and not self._persistent:
+            raise RuntimeError(
+                "A non-persistent GradientTape can only be used to compute one set of "
+                "gradients (or jacobians). Use tf.GradientTape(persistent=True) to call "
+                "gradient() more than once.")
+        if unconnected_gradients not in ("none", "zero"):
+            raise ValueError("unconnected_gradients must be 'none' or 'zero'; received "
+                             f"{unconnected_gradients!r}.")
+        flat_sources = _flatten(sources)
+        for s in flat_sources:
+            if not isinstance(s, Tensor):
+                raise TypeError("tape.gradient sources must be tensors or variables; received "
+                                f"{type(s).__name__}.")
+        targets = _flatten(target)
+        if output_gradients is None:
+            seeds = [None] * len(targets)
+        else:
+            seeds = _flatten(output_gradients)
+        grads = self._backward(targets, seeds, flat_sources)
+        if not self._persistent:
+            self._used = True
+            self.reset()
+            self._used = True
+        out = []
+        for s, g in zip(flat_sources, grads):
+            if g is None and unconnected_gradients == "zero":
+                g = _zeros_like(s)
+            out.append(g)
+        return _pack_like(sources, out)
+
+    def _backward(self, targets, seeds, sources):
+        from ember.ops.math import add
+        from ember.ops.reduce import unbroadcast
+
+        source_ids = {id(s) for s in sources}
+        grads: dict = {}
+        for t, seed in zip(targets, seeds):
+            if not isinstance(t, Tensor) or id(t) not in self._ids:
+                continue
+            g = _ones_like(t) if seed is None else convert_to_tensor(seed, dtype=t.dtype)
+            grads[id(t)] = add(grads[id(t)], g) if id(t) in grads else g
+        was_active = self._active
+        self._pop()  # the tape must not record its own backward pass
+        try:
+            for op, out, inputs, attrs in reversed(self._entries):
+                oid = id(out)
+                g = grads.get(oid) if oid in source_ids else grads.pop(oid, None)
+                if g is None:
+                    continue
+                try:
+                    rule, wants_needs = GRADIENTS[op]
+                except KeyError:
+                    raise LookupError(f"No gradient defined for operation '{op}'.") from None
+                ids = self._ids
+                if wants_needs:
+                    needs = tuple(id(x) in ids for x in inputs)
+                    in_grads = rule(g, out, *inputs, needs=needs, **(attrs or {}))
+                else:
+                    in_grads = rule(g, out, *inputs, **(attrs or {}))
+                if len(inputs) == 1 and not isinstance(in_grads, (tuple, list)):
+                    in_grads = (in_grads,)
+                for x, gx in zip(inputs, in_grads):
+                    if gx is None or id(x) not in ids:
+                        continue
+                    if gx._value.shape != x._value.shape:
+                        gx = unbroadcast(gx, x._value.shape)
+                    xid = id(x)
+                    prev = grads.get(xid)
+                    grads[xid] = gx if prev is None else add(prev, gx)
+        finally:
+            if was_active:
+                self._push()
+        result = []
+        for s in sources:
+            g = grads.get(id(s))
+            if g is not None and not s.dtype.is_floating:
+                g = None
+            if g is not None and g._value.dtype != s._value.dtype:
+                g = Tensor._wrap(g._value.astype(s._value.dtype))
+            result.append(g)
+        return result
+
+    def jacobian(self, target, sources, unconnected_gradients="none",
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """The full Jacobian: shape ``target.shape + source.shape`` for each source."""
+        from ember.ops.array import reshape, stack
+        if self._used and not self._persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
+                               "set of gradients (or jacobians).")
+        flat_sources = _flatten(sources)
+        n = int(np.prod(target.shape)) if target.ndim else 1
+        rows = [[] for _ in flat_sources]
+        for i in range(n):
+            seed = np.zeros(n, target._value.dtype)
+            seed[i] = 1
+            gs = self._backward([target], [seed.reshape(target._value.shape)], flat_sources)
+            for k, (s, g) in enumerate(zip(flat_sources, gs)):
+                rows[k].append(g if g is not None else _zeros_like(s))
+        if not self._persistent:
+            self._used = True
+            self.reset()
+            self._used = True
+        out = []
+        for s, r in zip(flat_sources, rows):
+            out.append(reshape(stack(r), tuple(target.shape) + tuple(s.shape)))
+        return _pack_like(sources, out)
+
+    def batch_jacobian(self, target, source, unconnected_gradients="none",
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """Per-example Jacobians: ``[b, i..., j...] = d target[b, i...] / d source[b, j...]``.
+
+        Assumes, as TF does, that example ``b`` of the target depends only on example
+        ``b`` of the source.
+        """
+        from ember.ops.array import reshape, stack
+        if self._used and not self._persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
+                               "set of gradients (or jacobians).")
+        b = target.shape[0]
+        rest = tuple(target.shape[1:])
+        n = int(np.prod(rest)) if rest else 1
+        cols = []
+        for i in range(n):
+            seed = np.zeros((b, n), target._value.dtype)
+            seed[:, i] = 1
+            (g,) = self._backward([target], [seed.reshape(target._value.shape)], [source])
+            cols.append(g if g is not None else _zeros_like(source))
+        if not self._persistent:
+            self._used = True
+            self.reset()
+            self._used = True
+        j = stack(cols, axis=1)  # (b, n, *source.shape[1:])
+        return reshape(j, (b,) + rest + tuple(source.shape[1:]))
+
+
+class _Paused:
+    def __init__(self, tape):
+        self._tape = tape
+        self._was = False
+
+    def __enter__(self):
+        self._was = self._tape._active
+        self._tape._pop()
+        return self
+
+    def __exit__(self, *exc):
+        if self._was:
+            self._tape._push()
+        return False
+
+
+def _ones_like(t):
+    return Tensor._wrap(np.ones(t._value.shape, t._value.dtype))
+
+
+def _zeros_like(t):
+    dt = t._value.dtype if t._value.dtype.kind == "f" else np.float32
+    return Tensor._wrap(np.zeros(t._value.shape, dt))
+
+
+def _flatten(structure) -> list:
+    """Leaves of a nested list/tuple/dict (dicts in sorted key order, as tf.nest)."""
+    if isinstance(structure, dict):
+        out = []
+        for k in sorted(structure):
+            out.extend(_flatten(structure[k]))
+        return out
+    if isinstance(structure, (list, tuple)):
+        out = []
+        for s in structure:
+            out.extend(_flatten(s))
+        return out
+    return [structure]
+
+
+def _pack_like(structure, flat):
+    it = iter(flat)
+
+    def build(s):
+        if isinstance(s, dict):
+            return {k: build(s[k]) for k in sorted(s)}
+        if isinstance(s, (list, tuple)):
+            items = [build(x) for x in s]
+            return type(s)(items) if isinstance(s, list) else tuple(items)
+        return next(it)
+
+    return build(structure)

@@ -1,0 +1,569 @@
+"""Tensor (an immutable value) and Variable (mutable, trainable), with TensorFlow's semantics.
+
+A Tensor wraps one ``np.ndarray``. Arithmetic, indexing and comparisons dispatch to
+the ops in ``ember.ops``, so they are recorded by any active ``GradientTape``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from ember import dtypes
+from ember.errors import InvalidArgumentError
+
+
+class TensorShape(tuple):
+    """The shape of a tensor: a tuple of ints (``None`` where unknown) with TF's helpers."""
+
+    def __new__(cls, dims=()):
+        if dims is None:
+            dims = ()
+        if isinstance(dims, int):
+            dims = (dims,)
+        return super().__new__(cls, (None if d is None else int(d) for d in dims))
+
+    @property
+    def rank(self) -> int:
+        return len(self)
+
+    @property
+    def ndims(self) -> int:
+        return len(self)
+
+    @property
+    def dims(self):
+        return list(self)
+
+    def as_list(self) -> list:
+        """The dimensions as a Python list, e.g. ``[2, 3]``."""
+        return list(self)
+
+    def num_elements(self):
+        """The product of the dimensions, or None if any is unknown."""
+        if any(d is None for d in self):
+            return None
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def is_fully_defined(self) -> bool:
+        return all(d is not None for d in self)
+
+    def is_compatible_with(self, other) -> bool:
+        other = TensorShape(other)
+        return len(self) == len(other) and all(
+            a is None or b is None or a == b for a, b in zip(self, other))
+
+    def __getitem__(self, key):
+        r = super().__getitem__(key)
+        return TensorShape(r) if isinstance(key, slice) else r
+
+    def __eq__(self, other):
+        if isinstance(other, (list, tuple)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = tuple.__hash__
+
+    def __repr__(self):
+        return f"TensorShape({list(self)})"
+
+    def __str__(self):
+        if len(self) == 1:
+            return f"({self[0]},)"
+        return "(" + ", ".join(str(d) for d in self) + ")"
+
+
+class Tensor:
+    """An immutable multi-dimensional array with a dtype, like ``tf.Tensor``.
+
+    Create tensors with ``ember.constant`` or ``ember.convert_to_tensor``; every op
+    returns one. ``.numpy()`` gives the NumPy value.
+    """
+
+    __slots__ = ("_value", "_keras_logits", "__weakref__")
+    # Makes ``ndarray + tensor`` call ``Tensor.__radd__`` (a Tensor comes back, as in TF).
+    __array_priority__ = 100
+
+    def __init__(self, value, dtype=None):
+        t = convert_to_tensor(value, dtype=dtype)
+        self._value = t._value
+        self._keras_logits = None
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray) -> Tensor:
+        """Wraps an ndarray without copying or checking: the fast path every op uses."""
+        t = object.__new__(cls)
+        t._value = array
+        t._keras_logits = None
+        return t
+
+    # -- value and metadata ---------------------------------------------------------
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(self._value.shape)
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.from_numpy(self._value.dtype)
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    @property
+    def rank(self) -> int:
+        return self._value.ndim
+
+    @property
+    def name(self) -> str:
+        return "Tensor"
+
+    @property
+    def device(self) -> str:
+        return "/job:localhost/replica:0/task:0/device:CPU:0"
+
+    def numpy(self):
+        """The value as a NumPy array (a NumPy scalar for a rank-0 tensor)."""
+        v = self._value
+        return v[()] if v.ndim == 0 else v
+
+    def get_shape(self) -> TensorShape:
+        return self.shape
+
+    def set_shape(self, shape):
+        if not self.shape.is_compatible_with(shape):
+            raise ValueError(f"Tensor's shape {self.shape} is not compatible with {shape}.")
+
+    def ref(self):
+        """A hashable reference to this tensor (tensors compare elementwise, so are unhashable)."""
+        return _Ref(self)
+
+    def __array__(self, dtype=None, copy=None):
+        v = self._value
+        if dtype is not None and v.dtype != dtype:
+            return v.astype(dtype)
+        if copy:
+            return v.copy()
+        return v
+
+    def __len__(self):
+        if self._value.ndim == 0:
+            raise TypeError("Scalar tensor has no `len()`")
+        return self._value.shape[0]
+
+    def __iter__(self):
+        if self._value.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        for i in range(self._value.shape[0]):
+            yield self[i]
+
+    def __bool__(self):
+        if self._value.size != 1:
+            raise ValueError(
+                f"The truth value of a tensor of shape {self.shape} is ambiguous. "
+                "Use tf.reduce_any or tf.reduce_all.")
+        return bool(self._value.reshape(()))
+
+    def __float__(self):
+        return float(self._value)
+
+    def __int__(self):
+        return int(self._value)
+
+    def __index__(self):
+        if self._value.dtype.kind not in "iu":
+            raise TypeError(f"Only integer tensors can be used as an index, got {self.dtype.name}.")
+        return int(self._value)
+
+    def __format__(self, spec):
+        if self._value.ndim == 0:
+            return format(self._value[()], spec)
+        return format(str(self), spec)
+
+    def _numpy_text(self):
+        v = self.numpy()
+        if self._value.ndim == 0:
+            return repr(v) if self._value.dtype == object else str(v)
+        return np.array2string(v, separator=" ") if v.dtype != object else str(v)
+
+    def __str__(self):
+        return f"tf.Tensor({self._numpy_text()}, shape={self.shape}, dtype={self.dtype.name})"
+
+    def __repr__(self):
+        return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
+                f"numpy={_numpy_repr(self.numpy())}>")
+
+    # -- operators: each one is an op, so the tape sees it ---------------------------
+    def __add__(self, other):
+        return _math.add(self, other)
+
+    def __radd__(self, other):
+        return _math.add(other, self)
+
+    def __sub__(self, other):
+        return _math.subtract(self, other)
+
+    def __rsub__(self, other):
+        return _math.subtract(other, self)
+
+    def __mul__(self, other):
+        return _math.multiply(self, other)
+
+    def __rmul__(self, other):
+        return _math.multiply(other, self)
+
+    def __truediv__(self, other):
+        return _math.divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _math.divide(other, self)
+
+    def __floordiv__(self, other):
+        return _math.floordiv(self, other)
+
+    def __rfloordiv__(self, other):
+        return _math.floordiv(other, self)
+
+    def __mod__(self, other):
+        return _math.floormod(self, other)
+
+    def __rmod__(self, other):
+        return _math.floormod(other, self)
+
+    def __pow__(self, other):
+        return _math.pow(self, other)
+
+    def __rpow__(self, other):
+        return _math.pow(other, self)
+
+    def __matmul__(self, other):
+        return _math.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _math.matmul(other, self)
+
+    def __neg__(self):
+        return _math.negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _math.abs(self)
+
+    def __invert__(self):
+        return _math.logical_not(self)
+
+    def __and__(self, other):
+        return _math.logical_and(self, other)
+
+    def __rand__(self, other):
+        return _math.logical_and(other, self)
+
+    def __or__(self, other):
+        return _math.logical_or(self, other)
+
+    def __ror__(self, other):
+        return _math.logical_or(other, self)
+
+    def __xor__(self, other):
+        return _math.logical_xor(self, other)
+
+    def __eq__(self, other):
+        if other is None:
+            return False
+        return _math.equal(self, other)
+
+    def __ne__(self, other):
+        if other is None:
+            return True
+        return _math.not_equal(self, other)
+
+    def __lt__(self, other):
+        return _math.less(self, other)
+
+    def __le__(self, other):
+        return _math.less_equal(self, other)
+
+    def __gt__(self, other):
+        return _math.greater(self, other)
+
+    def __ge__(self, other):
+        return _math.greater_equal(self, other)
+
+    __hash__ = None  # elementwise __eq__, as TF: use ``tensor.ref()`` as a dict key
+
+    def __getitem__(self, key):
+        return _array.getitem(self, key)
+
+    # -- a few TF methods ----------------------------------------------------------
+    @property
+    def T(self):  # noqa: N802 - NumPy's name
+        return _array.transpose(self)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return Tensor._wrap(self._value.copy())
+
+
+class _Ref:
+    """Hashable handle on a tensor, keyed by identity (``tensor.ref()``)."""
+
+    __slots__ = ("_t",)
+
+    def __init__(self, t):
+        self._t = t
+
+    def deref(self):
+        return self._t
+
+    def __hash__(self):
+        return id(self._t)
+
+    def __eq__(self, other):
+        return isinstance(other, _Ref) and other._t is self._t
+
+
+_variable_names = itertools.count()
+
+
+class Variable(Tensor):
+    """A mutable tensor whose value persists across calls: the weights a model learns.
+
+    ``assign``, ``assign_add`` and ``assign_sub`` change it in place; it can be used
+    wherever a tensor can, and a ``GradientTape`` watches it automatically when
+    ``trainable``.
+    """
+
+    __slots__ = ("_trainable", "_name", "constraint", "_path")
+
+    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None,
+                 shape=None, constraint=None, **kwargs):
+        if initial_value is None:
+            raise ValueError("Variable needs an `initial_value`; received None.")
+        if callable(initial_value):
+            initial_value = initial_value()
+        t = convert_to_tensor(initial_value, dtype=dtype)
+        value = np.array(t._value, copy=True, order="C")
+        if shape is not None and not TensorShape(value.shape).is_compatible_with(shape):
+            raise ValueError(f"Variable initial value has shape {value.shape}, "
+                             f"which does not match shape={tuple(shape)}.")
+        self._value = value
+        self._keras_logits = None
+        self._trainable = bool(trainable)
+        self._name = name if name is not None else "Variable"
+        self._path = None
+        self.constraint = constraint
+
+    @property
+    def name(self) -> str:
+        return self._name if ":" in self._name or self._path is not None else self._name + ":0"
+
+    @property
+    def path(self) -> str:
+        return self._path or self._name
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+
+    def numpy(self):
+        # A copy, as TF gives: later in-place updates must not change what the user holds.
+        v = self._value
+        return v[()] if v.ndim == 0 else v.copy()
+
+    def read_value(self) -> Tensor:
+        return _array.identity(self)
+
+    def value(self) -> Tensor:
+        return _array.identity(self)
+
+    def _checked(self, value, what):
+        t = convert_to_tensor(value, dtype=self.dtype)
+        v = t._value
+        if v.shape != self._value.shape:
+            if v.size == self._value.size == 1 or (what != "assign" and _broadcasts(v.shape,
+                                                                                    self._value.shape)):
+                return v
+            raise InvalidArgumentError(
+                f"Cannot {what} a value of shape {tuple(v.shape)} to variable '{self._name}' "
+                f"of shape {tuple(self._value.shape)}: the shapes must match.")
+        return v
+
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        """Sets the variable's value in place; the shape and dtype must match."""
+        v = self._checked(value, "assign")
+        np.copyto(self._value, v)
+        return self
+
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        """Adds ``delta`` to the variable in place."""
+        self._value += self._checked(delta, "assign_add")
+        return self
+
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        """Subtracts ``delta`` from the variable in place."""
+        self._value -= self._checked(delta, "assign_sub")
+        return self
+
+    def __repr__(self):
+        return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
+                f"numpy={_numpy_repr(self.numpy())}>")
+
+    __str__ = __repr__
+
+    def __deepcopy__(self, memo):
+        return Variable(self._value.copy(), trainable=self._trainable, name=self._name)
+
+
+def _broadcasts(src, dst):
+    try:
+        return np.broadcast_shapes(src, dst) == tuple(dst)
+    except ValueError:
+        return False
+
+
+def _numpy_repr(v):
+    return repr(v)
+
+
+# -- conversion -----------------------------------------------------------------------
+
+def _infer_array(value) -> np.ndarray:
+    """Python values to an ndarray with TF's inference: floats float32, ints int32."""
+    try:
+        arr = np.asarray(value)
+    except ValueError as e:
+        raise ValueError(
+            "Can't convert non-rectangular Python sequence to Tensor: the nested lists "
+            f"have different lengths ({e}).") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        if isinstance(value, np.generic):
+            return arr
+        return arr.astype(np.float32)
+    if kind in "iu":
+        if isinstance(value, np.generic):
+            return arr
+        if arr.size and (arr.max() > 2**31 - 1 or arr.min() < -(2**31)):
+            return arr.astype(np.int64)
+        return arr.astype(np.int32)
+    if kind in "US":
+        return np.vectorize(lambda s: s.encode() if isinstance(s, str) else s,
+                            otypes=[object])(arr) if arr.ndim else np.array(
+            arr[()].encode() if kind == "U" else arr[()], dtype=object)
+    if kind == "O":
+        if arr.ndim == 0 and isinstance(arr[()], (str, bytes)):
+            s = arr[()]
+            return np.array(s.encode() if isinstance(s, str) else s, dtype=object)
+        # Nested lists holding tensors or arrays: convert each element and stack.
+        if isinstance(value, (list, tuple)):
+            parts = [_infer_array(v) for v in value]
+            shapes = {p.shape for p in parts}
+            if len(shapes) > 1:
+                raise ValueError(
+                    "Can't convert non-rectangular Python sequence to Tensor: elements "
+                    f"have shapes {sorted(shapes)}.")
+            return np.stack(parts) if parts else np.zeros((0,), np.float32)
+        raise TypeError(f"Cannot convert {value!r} (type {type(value).__name__}) to a Tensor.")
+    if kind == "c":
+        raise TypeError("Complex tensors are not supported by Ember.")
+    return arr
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
+    """Converts a Tensor, NumPy array, Python scalar or (nested) list to a Tensor.
+
+    Python floats become float32 and ints int32 (TF's rule); NumPy arrays keep their
+    dtype unless ``dtype`` is given. A Variable is returned as it is, so the tape sees it.
+    """
+    if isinstance(value, Tensor):
+        if dtype is not None:
+            want = dtypes.as_dtype(dtype)
+            if want != value.dtype:
+                raise InvalidArgumentError(
+                    f"Tensor conversion requested dtype {want.name} for a Tensor with dtype "
+                    f"{value.dtype.name}. Use tf.cast(x, tf.{want.name}) to change it.")
+        return value
+    if dtype is not None:
+        want = dtypes.as_dtype(dtype)
+        if want is dtypes.string:
+            return Tensor._wrap(_infer_array(value))
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind in "OUS":
+                raise TypeError(f"Cannot convert a string array to a {want.name} tensor.")
+            return Tensor._wrap(value.astype(want._np, copy=False))
+        arr = _infer_array(value)
+        if arr.dtype.kind == "O":
+            raise TypeError(f"Cannot convert {value!r} to a {want.name} tensor.")
+        if want.is_integer and arr.dtype.kind == "f" and not np.all(np.equal(np.mod(arr, 1), 0)):
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {want.name}: "
+                            "it has fractional values.")
+        return Tensor._wrap(arr.astype(want._np, copy=False))
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "US":
+            return Tensor._wrap(_infer_array(value))
+        return Tensor._wrap(value)
+    if hasattr(value, "__array__") and not isinstance(value, (list, tuple)):
+        return Tensor._wrap(np.asarray(value))
+    arr = _infer_array(value)
+    if dtype_hint is not None and arr.dtype.kind in "fiu":
+        hint = dtypes.as_dtype(dtype_hint)
+        if hint.is_floating or arr.dtype.kind in "iu":
+            arr = arr.astype(hint._np)
+    return Tensor._wrap(arr)
+
+
+def constant(value, dtype=None, shape=None, name=None) -> Tensor:
+    """Creates a constant tensor: ``tf.constant([[1, 2.]])`` is float32, ``tf.constant(15)`` int32.
+
+    Unlike ``convert_to_tensor``, it copies NumPy arrays and may cast or reshape.
+    """
+    if isinstance(value, Tensor):
+        t = value if dtype is None else _math.cast(value, dtype)
+        arr = t._value.copy()
+    elif dtype is not None:
+        want = dtypes.as_dtype(dtype)
+        if want is dtypes.string:
+            arr = _infer_array(value)
+        else:
+            base = value if isinstance(value, np.ndarray) else _infer_array(value)
+            arr = np.array(base, dtype=want._np)
+    else:
+        arr = np.array(convert_to_tensor(value)._value, copy=True)
+    if shape is not None:
+        shape = tuple(shape)
+        if arr.size == 1:
+            arr = np.full(shape, arr.reshape(()), dtype=arr.dtype)
+        else:
+            try:
+                arr = arr.reshape(shape)
+            except ValueError:
+                raise TypeError(f"Eager execution of tf.constant with unsupported shape: value "
+                                f"has {arr.size} elements, shape={shape} needs "
+                                f"{int(np.prod(shape))}.") from None
+    return Tensor._wrap(arr)
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+# The operator methods above call into the ops; ``ember.ops`` binds these when it loads
+# (the ops import this module, so importing them here would be circular).
+_array = None
+_math = None
