@@ -1,4 +1,4 @@
-"""Shape and indexing ops (reshape, transpose, concat, gather, slicing, ...) with their gradients."""
+"""Shape and indexing ops (reshape, transpose, concat, gather, slicing) with their gradients."""
 
 from __future__ import annotations
 
@@ -119,8 +119,7 @@ def reshape(x, shape, name=None):
     except ValueError:
         raise InvalidArgumentError(
             f"Reshape: cannot reshape a tensor with {x._value.size} elements (shape "
-            f"{tuple(x.shape)}) to shape {tuple(dims)} ({int(np.prod([d for d in dims if d != -1]))}"
-            " elements requested).") from None
+            f"{tuple(x.shape)}) to shape {tuple(dims)}.") from None
     return apply("Reshape", _view(x, value), (x,))
 
 

@@ -701,7 +701,7 @@ def _einsum_grad(g, out, *inputs, specs, rhs):
     for s, t in zip(specs, inputs):
         for c, d in zip(s, t.shape):
             sizes[c] = d
-    for i, (s, t) in enumerate(zip(specs, inputs)):
+    for i, s in enumerate(specs):
         others = [(specs[j], inputs[j]) for j in range(len(inputs)) if j != i]
         avail = set(rhs) | {c for sp, _ in others for c in sp}
         if len(set(s)) != len(s):
