@@ -1,1 +1,19 @@
-"""Keras API of Ember."""
+"""Ember's Keras: layers, models, losses, metrics, optimizers and callbacks (``tf.keras``)."""
+
+import importlib as _importlib
+
+from ember.keras import activations, constraints, initializers, layers, regularizers  # noqa: F401
+from ember.keras.layers import Input, Layer  # noqa: F401
+from ember.keras.models import Model, Sequential  # noqa: F401
+
+_LAZY = {name: f"ember.keras.{name}" for name in (
+    "losses", "metrics", "optimizers", "callbacks", "backend", "datasets", "utils", "saving",
+    "models")}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module = _importlib.import_module(_LAZY[name])
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'ember.keras' has no attribute '{name}'")

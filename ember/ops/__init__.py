@@ -108,3 +108,8 @@ from ember.ops.reduce import (  # noqa: F401
 
 _tensor._array = _array_ops
 _tensor._math = _math_ops
+
+# ``from ember.ops import *`` (in ember/__init__.py) must not export the submodules: they
+# would replace the ``tf.math``, ``tf.nn`` and ``tf.linalg`` namespaces of the same names.
+__all__ = [n for n in dir() if not n.startswith("_")
+           and n not in ("array", "linalg", "math", "nn", "reduce")]

@@ -12,7 +12,6 @@ import numpy as np
 from ember.errors import InvalidArgumentError
 from ember.ops.array import expand_dims, one_hot
 from ember.ops.math import (
-    _stable_sigmoid,
     add,
     exp,
     log1p,
@@ -290,65 +289,56 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
 
 # -- the fused Dense op -----------------------------------------------------------------
 
-# Activations whose derivative can be read from the output y alone, so Dense fuses them.
+# Activations fused into the Dense op: their derivative is read from the output y alone.
 _FUSED = {
-    None: (None, None),
-    "linear": (None, None),
-    "relu": (lambda z: np.maximum(z, 0, out=z), "relu"),
-    "sigmoid": (lambda z: _stable_sigmoid(z), "sigmoid"),
-    "tanh": (lambda z: np.tanh(z, out=z), "tanh"),
-    "softmax": (lambda z: _softmax(z, -1), "softmax"),
+    None: None,
+    "linear": None,
+    "relu": lambda z: np.maximum(z, 0, out=z),
+    "tanh": lambda z: np.tanh(z, out=z),
 }
 
 
 def dense(x, kernel, bias=None, activation=None):
     """y = g(x @ W + b) as one op: ``z = w0 + Σ xᵢ wᵢ`` for every unit at once.
 
-    ``activation`` is None/'linear', 'relu', 'sigmoid', 'tanh' or 'softmax' (others are
-    applied by the caller as a separate op). ``x`` is 2-D (batch, features).
+    ``activation`` is None/'linear', 'relu' or 'tanh' (fused into this op), or 'sigmoid' /
+    'softmax': those run as a second op whose output keeps the logits in
+    ``_keras_logits``, so a following cross-entropy uses the exact "with logits" form.
+    ``x`` is 2-D (batch, features).
     """
     x, w = _t(x), _t(kernel)
     xv, wv = x._value, w._value
     if xv.dtype != wv.dtype:
         raise InvalidArgumentError(f"dense: input dtype {x.dtype.name} does not match kernel "
                                    f"dtype {w.dtype.name}; cast the input first.")
+    if xv.ndim != 2 or xv.shape[1] != wv.shape[0]:
+        raise InvalidArgumentError(f"dense: expected inputs of shape (batch, {wv.shape[0]}); "
+                                   f"received {tuple(xv.shape)}.")
     z = xv @ wv
     inputs = (x, w)
     if bias is not None:
         z += bias._value
         inputs = (x, w, bias)
-    fwd, kind = _FUSED[activation]
+    if activation in ("sigmoid", "softmax"):
+        logits = apply("Dense", z, inputs, _NO_ACT)
+        out = sigmoid(logits) if activation == "sigmoid" else softmax(logits)
+        out._keras_logits = logits
+        return out
+    fwd = _FUSED[activation]
     if fwd is not None:
         z = fwd(z)
-    out = apply("Dense", z, inputs, {"act": kind})
-    if kind == "softmax":
-        out._keras_logits = _DeferredLogits(inputs)
-    return out
+    return apply("Dense", z, inputs, {"act": activation} if fwd is not None else _NO_ACT)
 
 
-class _DeferredLogits:
-    """The pre-softmax logits of a Dense output, computed only if a loss asks for them."""
-
-    __slots__ = ("inputs",)
-
-    def __init__(self, inputs):
-        self.inputs = inputs
-
-    def get(self) -> Tensor:
-        x, w, *b = self.inputs
-        return dense(x, w, b[0] if b else None)
+_NO_ACT = {"act": None}
 
 
 @register_gradient("Dense", wants_needs=True)
 def _dense_grad(g, out, x, w, b=None, *, needs, act):
     if act == "relu":
         gz = multiply(g, Tensor._wrap((out._value > 0).astype(g._value.dtype)))
-    elif act == "sigmoid":
-        gz = multiply(g, multiply(out, subtract(1.0, out)))
     elif act == "tanh":
         gz = multiply(g, subtract(1.0, multiply(out, out)))
-    elif act == "softmax":
-        gz = multiply(out, subtract(g, reduce_sum(multiply(g, out), axis=-1, keepdims=True)))
     else:
         gz = g
     gx = matmul(gz, w, transpose_b=True) if needs[0] else None

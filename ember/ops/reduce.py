@@ -65,11 +65,17 @@ def unbroadcast(g: Tensor, shape) -> Tensor:
     return g
 
 
+def _int_dtype(v: np.ndarray):
+    # NumPy widens int32 sums and products to int64; TF keeps the input's dtype.
+    return v.dtype if v.dtype.kind in "iu" else None
+
+
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
     """Σ over ``axis`` (every axis when None)."""
     x = _t(input_tensor)
     axes = _axes(axis, x.ndim, "Sum")
-    return apply("Sum", np.sum(x._value, axis=axes, keepdims=keepdims), (x,),
+    value = np.sum(x._value, axis=axes, keepdims=keepdims, dtype=_int_dtype(x._value))
+    return apply("Sum", value, (x,),
                  {"axes": axes, "keepdims": keepdims})
 
 
@@ -131,7 +137,8 @@ def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
     """Π over ``axis``."""
     x = _t(input_tensor)
     axes = _axes(axis, x.ndim, "Prod")
-    return apply("Prod", np.prod(x._value, axis=axes, keepdims=keepdims), (x,),
+    value = np.prod(x._value, axis=axes, keepdims=keepdims, dtype=_int_dtype(x._value))
+    return apply("Prod", value, (x,),
                  {"axes": axes, "keepdims": keepdims})
 
 
@@ -218,7 +225,7 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     """Cumulative sum along ``axis``."""
     x = _t(x)
     v = np.flip(x._value, axis) if reverse else x._value
-    c = np.cumsum(v, axis=axis)
+    c = np.cumsum(v, axis=axis, dtype=_int_dtype(v))
     if exclusive:
         c = c - v
     if reverse:

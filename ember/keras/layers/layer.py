@@ -1,0 +1,463 @@
+"""The Layer base class: build weights on first call, then ``call(inputs)`` is ops.
+
+    class CustomPerceptron(tf.keras.layers.Layer):
+        def build(self, input_shape):
+            self.W = self.add_weight(shape=(input_shape[-1], 1), initializer="random_normal")
+        def call(self, inputs):
+            return tf.nn.sigmoid(tf.matmul(inputs, self.W))
+
+Sublayers and variables assigned as attributes (also inside lists and dicts) are found
+automatically, in assignment order, as Keras tracks them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections import defaultdict
+
+import numpy as np
+
+from ember import dtypes, ops
+from ember.keras import constraints as _constraints
+from ember.keras import initializers as _initializers
+from ember.keras import regularizers as _regularizers
+from ember.tensor import Tensor, Variable, convert_to_tensor
+
+_name_counts: defaultdict = defaultdict(int)
+
+
+def reset_name_counters():
+    """Forgets auto-generated names (``keras.backend.clear_session``): the next Dense is 'dense'."""
+    _name_counts.clear()
+
+
+def to_snake_case(name: str) -> str:
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+def unique_name(base: str) -> str:
+    """'dense', then 'dense_1', 'dense_2', ... as Keras names layers."""
+    n = _name_counts[base]
+    _name_counts[base] += 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+class _CallContext:
+    """The ``training`` flag of the outermost call, inherited by sublayers that aren't told."""
+
+    training = None
+
+
+_ctx = _CallContext()
+
+
+class InputSpec:
+    """What a layer accepts: rank (``ndim``/``min_ndim``) and fixed axis sizes (``axes``)."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
+                 axes=None, allow_last_axis_squeeze=False, name=None):
+        self.dtype, self.shape = dtype, None if shape is None else tuple(shape)
+        self.ndim = len(self.shape) if self.shape is not None else ndim
+        self.max_ndim, self.min_ndim = max_ndim, min_ndim
+        self.axes = dict(axes or {})
+        self.name = name
+
+
+_UNSET = object()
+
+
+class Layer:
+    """Base class of every layer: ``__init__`` stores settings, ``build`` makes weights,
+    ``call`` computes outputs from inputs.
+
+    Args:
+        trainable: whether the layer's weights are updated by training (default True).
+        name: unique name; generated from the class name when None ('dense', 'dense_1').
+        dtype: the dtype of the weights and computations (default float32).
+        input_shape / input_dim: for the first layer of a Sequential model.
+    """
+
+    _call_takes_training = None  # per class, filled on first call
+
+    def __init__(self, trainable=True, name=None, dtype=None, autocast=True,
+                 input_shape=None, input_dim=None, batch_input_shape=None, batch_size=None,
+                 activity_regularizer=None, input_length=None, **kwargs):
+        allowed = {"weights", "dynamic", "input_dtype"}
+        unknown = set(kwargs) - allowed
+        if unknown:
+            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                            f"{ {k: kwargs[k] for k in sorted(unknown)} }")
+        object.__setattr__(self, "_tracked_weights", [])
+        object.__setattr__(self, "_losses", [])
+        self.name = name if name is not None else unique_name(to_snake_case(type(self).__name__))
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"Argument `name` must be a non-empty string. Received: name={name!r}")
+        self._trainable = bool(trainable)
+        self.dtype = dtypes.as_dtype(dtype or "float32").name if not isinstance(
+            dtype, dict) else "float32"
+        self.autocast = autocast
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = False
+        self.activity_regularizer = _regularizers.get(activity_regularizer)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+            self._batch_input_shape = (batch_size,) + shape
+        elif input_dim is not None:
+            self._batch_input_shape = (batch_size, int(input_dim))
+        else:
+            self._batch_input_shape = None
+        self._build_shape = None
+        self._initial_weights = kwargs.get("weights")
+
+    # -- weights ------------------------------------------------------------------------
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True,
+                   regularizer=None, constraint=None, name=None, aggregation="none",
+                   autocast=True, use_resource=None, synchronization=None, **kwargs):
+        """Creates a weight Variable tracked by this layer.
+
+        Keras 3's order is ``add_weight(shape, initializer, ...)``; Keras 2 code calls
+        ``add_weight(name, shape, ...)``: a first positional string is taken as the name.
+        """
+        args = list(args)
+        if args and (isinstance(args[0], str) or args[0] is None) and name is None:
+            name = args.pop(0)
+        names = ["shape", "initializer", "dtype", "trainable", "regularizer", "constraint"]
+        given = dict(zip(names, args))
+        shape = given.get("shape", shape)
+        initializer = given.get("initializer", initializer)
+        dtype = given.get("dtype", dtype)
+        trainable = given.get("trainable", trainable)
+        regularizer = given.get("regularizer", regularizer)
+        constraint = given.get("constraint", constraint)
+        if shape is None:
+            shape = ()
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(
+            int(d) for d in shape)
+        if any(d < 0 for d in shape):
+            raise ValueError(f"Layer '{self.name}': add_weight shape must be non-negative; "
+                             f"received shape={shape}.")
+        dt = dtypes.as_dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dt.is_floating else "zeros"
+        init = _initializers.get(initializer)
+        value = init(shape, dtype=dt) if isinstance(init, _initializers.Initializer) else \
+            init(shape, dtype=dt)
+        if isinstance(value, Tensor):
+            value = value._value
+        value = np.asarray(value, dtype=dt._np).reshape(shape)
+        var = Variable(value, trainable=trainable, name=name or "variable", dtype=dt)
+        var._path = f"{self.name}/{name or 'variable'}"
+        var.constraint = _constraints.get(constraint)
+        reg = _regularizers.get(regularizer)
+        self._tracked_weights.append(var)
+        if reg is not None:
+            self._regularized.append((var, reg))
+        return var
+
+    @property
+    def _regularized(self):
+        r = self.__dict__.get("_regularizers_list")
+        if r is None:
+            r = []
+            object.__setattr__(self, "_regularizers_list", r)
+        return r
+
+    def _collect(self):
+        """(own variables, direct sublayers), in the order they were assigned."""
+        own, subs, seen = [], [], {id(self)}
+
+        def visit(v, depth):
+            if isinstance(v, Variable):
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    own.append(v)
+            elif isinstance(v, Layer):
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    subs.append(v)
+            elif depth < 3 and isinstance(v, (list, tuple)):
+                for x in v:
+                    visit(x, depth + 1)
+            elif depth < 3 and isinstance(v, dict):
+                for x in v.values():
+                    visit(x, depth + 1)
+
+        for key, v in self.__dict__.items():
+            if key in _UNTRACKED:
+                continue
+            visit(v, 0)
+        return own, subs
+
+    @property
+    def _sublayers(self):
+        return self._collect()[1]
+
+    def _flatten_layers(self, include_self=True):
+        out, seen, stack = [], set(), [self]
+        while stack:
+            layer = stack.pop(0)
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            if layer is not self or include_self:
+                out.append(layer)
+            stack[:0] = layer._collect()[1]
+        return out
+
+    @property
+    def weights(self) -> list:
+        """Every weight: this layer's own first, then its sublayers', in creation order."""
+        own, subs = self._collect()
+        out, seen = list(own), {id(v) for v in own}
+        for s in subs:
+            for v in s.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    variables = weights
+
+    @property
+    def trainable_weights(self) -> list:
+        if not self.trainable:
+            return []
+        own, subs = self._collect()
+        out, seen = [v for v in own if v.trainable], set()
+        seen.update(id(v) for v in out)
+        for s in subs:
+            for v in s.trainable_weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self) -> list:
+        if not self.trainable:
+            return self.weights
+        trainable = {id(v) for v in self.trainable_weights}
+        return [v for v in self.weights if id(v) not in trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._collect()[1]:
+            layer.trainable = value
+
+    def count_params(self) -> int:
+        """The number of scalars in this layer's weights (it must be built)."""
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
+                             "layer isn't built. You can build it manually via: "
+                             f"`{self.name}.build(batch_input_shape)`.")
+        return int(sum(v._value.size for v in self.weights))
+
+    def get_weights(self) -> list:
+        """The weights' values as a list of NumPy arrays (copies)."""
+        return [v._value.copy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Sets the weights from NumPy arrays, in the order ``get_weights`` returns them."""
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(
+                f"Layer '{self.name}' weight list length mismatch: it expects {len(params)} "
+                f"weights, but received {len(weights)} (shapes expected: "
+                f"{[tuple(p.shape) for p in params]}).")
+        for p, w in zip(params, weights):
+            w = np.asarray(w.numpy() if isinstance(w, Tensor) else w)
+            if w.shape != p._value.shape:
+                raise ValueError(f"Layer '{self.name}' weight shape mismatch for '{p.path}': "
+                                 f"expected {tuple(p._value.shape)}, received {w.shape}.")
+        for p, w in zip(params, weights):
+            p.assign(np.asarray(w.numpy() if isinstance(w, Tensor) else w))
+
+    # -- losses -------------------------------------------------------------------------
+    def add_loss(self, loss):
+        """Adds a loss term (e.g. an activity penalty) computed during ``call``."""
+        self._losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """Regularization terms: weight penalties (recomputed now) and those added by calls."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+            for var, reg in layer.__dict__.get("_regularizers_list", ()):
+                out.append(reg(var))
+        return out
+
+    def _clear_losses(self):
+        for layer in self._flatten_layers():
+            layer._losses.clear()
+
+    # -- building and calling ---------------------------------------------------------------
+    def build(self, input_shape):
+        """Creates the weights once the input shape is known (default: none)."""
+        self.built = True
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            shape = tuple(input_shape)
+            self.build(shape)
+            self.built = True
+            self._build_shape = shape
+            if self._initial_weights is not None:
+                self.set_weights(self._initial_weights)
+                self._initial_weights = None
+
+    def __call__(self, inputs, *args, **kwargs):
+        from ember.keras.layers.input_layer import KerasTensor, symbolic_call
+        first = inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs
+        if isinstance(first, KerasTensor) or (isinstance(inputs, dict) and any(
+                isinstance(v, KerasTensor) for v in inputs.values())):
+            return symbolic_call(self, inputs, args, kwargs)
+        inputs = self._convert_inputs(inputs)
+        if not self.built:
+            self._maybe_build(_shape_of(inputs))
+        if self.input_spec is not None:
+            self._check_input_spec(inputs)
+        cls = type(self)
+        takes = cls.__dict__.get("_call_takes_training_cache")
+        if takes is None:
+            params = inspect.signature(self.call).parameters
+            takes = ("training" in params, any(p.kind == p.VAR_KEYWORD for p in params.values()))
+            cls._call_takes_training_cache = takes
+        training = kwargs.pop("training", None)
+        outer = _ctx.training
+        if training is None:
+            training = outer
+        elif isinstance(training, Tensor):
+            training = bool(training)
+        if takes[0]:
+            kwargs["training"] = training
+        _ctx.training = training
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            _ctx.training = outer
+        if self.activity_regularizer is not None and isinstance(outputs, Tensor):
+            self._losses.append(ops.divide(self.activity_regularizer(outputs),
+                                           float(max(outputs.shape[0] or 1, 1))))
+        return outputs
+
+    def _convert_inputs(self, x):
+        if isinstance(x, Tensor):
+            return x
+        if isinstance(x, (list, tuple)):
+            return type(x)(self._convert_inputs(v) for v in x)
+        if isinstance(x, dict):
+            return {k: self._convert_inputs(v) for k, v in x.items()}
+        if x is None:
+            return x
+        arr = np.asarray(x)
+        if arr.dtype.kind in "OUS":
+            raise TypeError(f"Layer '{self.name}' ({type(self).__name__}) expects numeric "
+                            f"input, but received an array of dtype {arr.dtype} (strings or "
+                            "objects). Convert the data to numbers first.")
+        if arr.dtype.kind == "f" or (arr.dtype.kind in "iub" and self.autocast
+                                     and self._casts_ints):
+            arr = arr.astype(self.dtype, copy=False)
+        return Tensor._wrap(arr)
+
+    _casts_ints = True  # Embedding-like layers that take integer ids set this False
+
+    def _check_input_spec(self, x):
+        spec = self.input_spec
+        if not isinstance(x, Tensor):
+            return
+        shape = x._value.shape
+        if spec.ndim is not None and len(shape) != spec.ndim:
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: '
+                             f"expected ndim={spec.ndim}, found ndim={len(shape)}. Full shape "
+                             f"received: {tuple(shape)}")
+        if spec.min_ndim is not None and len(shape) < spec.min_ndim:
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: '
+                             f"expected min_ndim={spec.min_ndim}, found ndim={len(shape)}. Full "
+                             f"shape received: {tuple(shape)}")
+        for axis, size in spec.axes.items():
+            if size is not None and -len(shape) <= axis < len(shape) and shape[axis] != size:
+                raise ValueError(
+                    f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
+                    f"axis {axis} of input shape to have value {size}, but received input "
+                    f"with shape {tuple(shape)}")
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation (default: identity)."""
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape``, found by running the layer on zeros."""
+        from ember.keras.layers.input_layer import infer_output_shape
+        return infer_output_shape(self, input_shape)
+
+    # -- config -------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """The constructor arguments that recreate this layer (``from_config``)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    @property
+    def input_shape(self):
+        if self._build_shape is None:
+            raise AttributeError(f"The layer '{self.name}' has never been called and thus has "
+                                 "no defined input shape.")
+        return self._build_shape
+
+    @property
+    def output_shape(self):
+        if self._build_shape is None:
+            raise AttributeError(f"The layer '{self.name}' has never been called and thus has "
+                                 "no defined output shape.")
+        return self.compute_output_shape(self._build_shape)
+
+    @property
+    def submodules(self):
+        return self._flatten_layers(include_self=False)
+
+
+# Attributes that hold references but are not the layer's own state.
+_UNTRACKED = {"_tracked_weights_cache", "_inbound_nodes", "_outbound_nodes", "_regularizers_list",
+              "_losses", "optimizer", "compiled_loss", "compiled_metrics", "history",
+              "_keras_history", "_initial_weights", "_train_state"}
+
+
+def _shape_of(x):
+    if isinstance(x, Tensor):
+        return tuple(x._value.shape)
+    if isinstance(x, (list, tuple)):
+        return [_shape_of(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _shape_of(v) for k, v in x.items()}
+    return tuple(np.shape(x))
+
+
+def as_tensor(x, dtype="float32"):
+    """Inputs as a tensor of ``dtype`` (NumPy floats cast; ints kept only for int dtypes)."""
+    if isinstance(x, Tensor):
+        return x
+    return convert_to_tensor(np.asarray(x, dtype=dtypes.as_dtype(dtype)._np))

@@ -1,0 +1,158 @@
+"""What ``compile`` turns loss and metric arguments into: callables over (y, y_pred)."""
+
+from __future__ import annotations
+
+from ember import ops
+from ember.tensor import Tensor
+
+
+def _as_list(v):
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+class CompiledLoss:
+    """The total training loss: each output's loss, weighted by ``loss_weights``, summed."""
+
+    def __init__(self, loss, loss_weights=None, output_names=None):
+        from ember.keras import losses
+        self.active = loss is not None
+        self._spec = loss
+        self._weights = loss_weights
+        self._output_names = output_names
+        if isinstance(loss, dict):
+            self._fns = {k: _loss_object(losses, v) for k, v in loss.items()}
+        elif isinstance(loss, (list, tuple)):
+            self._fns = [_loss_object(losses, v) for v in loss]
+        elif loss is not None:
+            self._fns = _loss_object(losses, loss)
+        else:
+            self._fns = None
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        fns = self._fns
+        if not isinstance(y_pred, (list, tuple, dict)):
+            if isinstance(fns, list):
+                if len(fns) != 1:
+                    raise ValueError(f"compile() got {len(fns)} losses but the model has one "
+                                     "output.")
+                fns = fns[0]
+            if isinstance(fns, dict):
+                fns = next(iter(fns.values()))
+            if isinstance(y_true, (list, tuple)) and len(y_true) == 1:
+                y_true = y_true[0]
+            return fns(y_true, y_pred, sample_weight=sample_weight)
+        preds = list(y_pred.values()) if isinstance(y_pred, dict) else list(y_pred)
+        names = list(y_pred.keys()) if isinstance(y_pred, dict) else (
+            self._output_names or [str(i) for i in range(len(preds))])
+        if isinstance(y_true, dict):
+            trues = [y_true[n] for n in names]
+        else:
+            trues = _as_list(y_true)
+        if len(trues) != len(preds):
+            raise ValueError(f"The model has {len(preds)} outputs but {len(trues)} targets were "
+                             "given.")
+        if isinstance(fns, dict):
+            per = [fns.get(n) for n in names]
+        elif isinstance(fns, list):
+            if len(fns) != len(preds):
+                raise ValueError(f"compile() got {len(fns)} losses for a model with "
+                                 f"{len(preds)} outputs.")
+            per = fns
+        else:
+            per = [fns] * len(preds)
+        weights = self._weights
+        if isinstance(weights, dict):
+            weights = [weights.get(n, 1.0) for n in names]
+        elif weights is None:
+            weights = [1.0] * len(preds)
+        total = None
+        for fn, yt, yp, w in zip(per, trues, preds, weights):
+            if fn is None:
+                continue
+            term = fn(yt, yp, sample_weight=sample_weight)
+            if w != 1.0:
+                term = ops.multiply(term, float(w))
+            total = term if total is None else ops.add(total, term)
+        return total
+
+
+def _loss_object(losses, spec):
+    """A callable ``(y_true, y_pred, sample_weight=None) -> scalar`` for a loss spec."""
+    if spec is None:
+        return None
+    obj = losses.get(spec)
+    if isinstance(obj, losses.Loss):
+        return obj
+    return losses.LossFunctionWrapper(obj, name=getattr(obj, "__name__", "loss"))
+
+
+class CompiledMetrics:
+    """The compiled metrics, resolved once the first batch shows the shapes of y and y_pred.
+
+    'accuracy' becomes binary, sparse categorical or categorical accuracy from those
+    shapes (and the loss), as Keras does.
+    """
+
+    def __init__(self, metrics, weighted_metrics, output_names=None, loss=None):
+        self._specs = metrics
+        self._weighted_specs = weighted_metrics
+        self._output_names = output_names
+        self._loss = loss
+        self._metrics = None
+        self._weighted = None
+
+    @property
+    def metrics(self) -> list:
+        if self._metrics is None:
+            return []
+        return self._metrics + self._weighted
+
+    def _build(self, y_true, y_pred):
+        from ember.keras import metrics as metrics_mod
+        multi = isinstance(y_pred, (list, tuple)) and len(y_pred) > 1
+
+        def resolve(specs, prefix=""):
+            out = []
+            if specs is None:
+                return out
+            if isinstance(specs, dict):
+                raise ValueError("Per-output metric dicts are not supported by Ember; pass a "
+                                 "list of metrics.")
+            for spec in _as_list(specs):
+                yt = y_true[0] if multi else y_true
+                yp = y_pred[0] if multi else y_pred
+                m = metrics_mod.get_metric(spec, _np(yt), _np(yp))
+                if prefix:
+                    m.name = prefix + m.name
+                out.append(m)
+            return out
+
+        self._metrics = resolve(self._specs)
+        self._weighted = resolve(self._weighted_specs, prefix="weighted_" if self._specs
+                                 else "")
+        names = [m.name for m in self.metrics]
+        if len(set(names)) != len(names):
+            raise ValueError(f"compile() got metrics with duplicate names: {names}. Give each "
+                             "metric a distinct `name=`.")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self._metrics is None:
+            self._build(y_true, y_pred)
+        if not self._metrics and not self._weighted:
+            return
+        if isinstance(y_pred, (list, tuple)) and len(y_pred) == 1:
+            y_pred = y_pred[0]
+        if isinstance(y_pred, (list, tuple)):
+            y_true, y_pred = _as_list(y_true)[0], y_pred[0]
+        for m in self._metrics:
+            m.update_state(y_true, y_pred)
+        for m in self._weighted:
+            m.update_state(y_true, y_pred, sample_weight=sample_weight)
+
+    def reset_state(self):
+        for m in self.metrics:
+            m.reset_state()
+
+
+def _np(v):
+    return v._value if isinstance(v, Tensor) else v

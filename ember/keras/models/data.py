@@ -1,0 +1,254 @@
+"""How ``fit``/``evaluate``/``predict`` see data: checked once, then sliced into batches.
+
+Arrays are validated and converted once per call (float64 -> float32, tensors -> NumPy),
+then each batch is one fancy-index of a shuffled index array: no per-batch conversion of
+whole arrays. Generators, ``Sequence``-like objects (``__len__`` + ``__getitem__``) and
+``ember.data.Dataset`` yield ready-made batches.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ember.tensor import Tensor
+
+
+def unpack_x_y_sample_weight(data):
+    """(x, y, sample_weight) from a batch given as x, (x,), (x, y) or (x, y, sample_weight)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+                     f"`(x, y, sample_weight)`, found a tuple of {len(data)} elements.")
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    if y is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def _to_array(v, what):
+    """One array (or a structure of arrays) in NumPy form, floats as float32."""
+    if v is None:
+        return None
+    if isinstance(v, dict):
+        return {k: _to_array(a, f"{what}['{k}']") for k, a in v.items()}
+    if isinstance(v, Tensor):
+        v = v._value
+    if isinstance(v, (list, tuple)) and v and all(
+            isinstance(a, (np.ndarray, Tensor)) and np.ndim(a) >= 2 for a in v):
+        return [_to_array(a, f"{what}[{i}]") for i, a in enumerate(v)]
+    if not isinstance(v, np.ndarray):
+        try:
+            v = np.asarray(v)
+        except ValueError as e:
+            raise ValueError(f"Could not convert `{what}` to an array: its nested lists have "
+                             f"different lengths ({e}).") from None
+    if v.dtype.kind in "OUS":
+        raise TypeError(f"`{what}` must hold numbers, but it has dtype {v.dtype} (strings or "
+                        "Python objects). Convert it to a numeric array first.")
+    if v.dtype == np.float64 or v.dtype == np.float16:
+        v = v.astype(np.float32)
+    if v.ndim == 0:
+        raise ValueError(f"`{what}` must have a batch dimension; received a scalar.")
+    return v
+
+
+def _leaves(v):
+    if isinstance(v, dict):
+        return [x for a in v.values() for x in _leaves(a)]
+    if isinstance(v, (list, tuple)):
+        return [x for a in v for x in _leaves(a)]
+    return [v]
+
+
+def _take(v, idx):
+    if isinstance(v, dict):
+        return {k: _take(a, idx) for k, a in v.items()}
+    if isinstance(v, list):
+        return [_take(a, idx) for a in v]
+    return v[idx]
+
+
+def _length(v):
+    return len(_leaves(v)[0])
+
+
+def check_arrays(x, y, sample_weight):
+    """Converts and validates x/y/sample_weight; returns them as arrays."""
+    x = _to_array(x, "x")
+    y = _to_array(y, "y")
+    sample_weight = _to_array(sample_weight, "sample_weight")
+    sizes = {name: [len(a) for a in _leaves(v)]
+             for name, v in (("x", x), ("y", y), ("sample_weight", sample_weight))
+             if v is not None}
+    flat = {n for v in sizes.values() for n in v}
+    if len(flat) > 1:
+        msg = " ".join(f"'{k}' sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
+        raise ValueError("Data cardinality is ambiguous. Make sure all arrays contain the same "
+                         f"number of samples. {msg}")
+    if x is not None and _length(x) == 0:
+        raise ValueError("Expected input data to be non-empty: `x` has 0 samples.")
+    for a in _leaves(x):
+        if a.dtype.kind == "f" and not np.isfinite(a.sum(dtype=np.float64)):
+            if not np.isfinite(a).all():
+                warnings.warn("The input data `x` contains NaN or infinite values; the loss "
+                              "will likely become NaN. Clean the data (e.g. np.nan_to_num) or "
+                              "use callbacks.TerminateOnNaN.", RuntimeWarning, stacklevel=3)
+    return x, y, sample_weight
+
+
+def split_validation(x, y, sample_weight, validation_split):
+    """Takes the last ``validation_split`` fraction (before any shuffling), as Keras does."""
+    if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+        raise ValueError("`validation_split` must be a float in [0, 1); received "
+                         f"validation_split={validation_split!r}.")
+    n = _length(x)
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(f"Training data contains {n} samples, which is not sufficient to split "
+                         f"it into a validation and training set as specified by "
+                         f"`validation_split={validation_split}`. Either provide more data, or "
+                         "a different value for the `validation_split` argument.")
+    head, tail = slice(0, split_at), slice(split_at, None)
+    part = lambda v, s: None if v is None else _take(v, s)  # noqa: E731
+    return ((part(x, head), part(y, head), part(sample_weight, head)),
+            (part(x, tail), part(y, tail), part(sample_weight, tail)))
+
+
+def class_weights_to_sample_weights(y, class_weight, sample_weight=None):
+    """Per-sample weights ``class_weight[label]`` (times any given sample weights)."""
+    labels = np.asarray(y)
+    if labels.ndim > 1 and labels.shape[-1] > 1:
+        labels = labels.argmax(-1)
+    labels = labels.reshape(len(labels), -1)[:, 0].astype(np.int64)
+    table = np.ones(max(max(class_weight) + 1, int(labels.max()) + 1), np.float32)
+    for k, w in class_weight.items():
+        table[int(k)] = w
+    w = table[labels]
+    return w if sample_weight is None else w * np.asarray(sample_weight, np.float32)
+
+
+class ArrayBatches:
+    """Batches of in-memory arrays: one shuffled index array per epoch, sliced per step."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
+                 steps=None):
+        if batch_size is None:
+            batch_size = 32
+        if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+            raise ValueError(f"`batch_size` must be a positive integer; received "
+                             f"batch_size={batch_size!r}.")
+        self.x, self.y, self.sw = x, y, sample_weight
+        self.n = _length(x)
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.steps = int(steps) if steps is not None else math.ceil(self.n / self.batch_size)
+        self._one_array = isinstance(x, np.ndarray)
+        self._cursor = 0
+        self._order = None
+
+    def __iter__(self):
+        """Yields (x, y, sample_weight) for one epoch of ``self.steps`` batches."""
+        bs, n = self.batch_size, self.n
+        for _ in range(self.steps):
+            if self._cursor == 0:
+                if self.shuffle == "batch":
+                    starts = np.random.default_rng(_seed()).permutation(
+                        math.ceil(n / bs)) * bs
+                    self._order = np.concatenate([np.arange(s, min(s + bs, n)) for s in starts])
+                elif self.shuffle:
+                    self._order = _global_rng().permutation(n)
+                else:
+                    self._order = None
+            start = self._cursor
+            stop = min(start + bs, n)
+            self._cursor = 0 if stop >= n else stop
+            idx = slice(start, stop) if self._order is None else self._order[start:stop]
+            yield (_take(self.x, idx), None if self.y is None else _take(self.y, idx),
+                   None if self.sw is None else _take(self.sw, idx))
+
+
+def _global_rng():
+    from ember import random as _random
+    return _random.get_global_generator()
+
+
+def _seed():
+    return int(_global_rng().integers(2**31))
+
+
+class IterableBatches:
+    """Batches from a generator, a ``Sequence``-like object or an ``ember.data.Dataset``."""
+
+    def __init__(self, source, steps=None):
+        self.source = source
+        self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__") and \
+            not isinstance(source, (list, tuple, np.ndarray))
+        self.is_generator = not self.is_sequence and iter(source) is source
+        if steps is not None:
+            self.steps = int(steps)
+        elif self.is_sequence:
+            self.steps = len(source)
+        elif hasattr(source, "cardinality"):
+            c = int(source.cardinality())
+            self.steps = c if c >= 0 else None
+        else:
+            self.steps = None
+        self._iter = None
+
+    def __iter__(self):
+        if self.is_sequence:
+            n = len(self.source)
+            for i in range(self.steps if self.steps is not None else n):
+                yield unpack_x_y_sample_weight(self.source[i % n])
+            if hasattr(self.source, "on_epoch_end"):
+                self.source.on_epoch_end()
+            return
+        if self.is_generator:
+            it = self.source
+        else:
+            if self._iter is None or self.steps is None:
+                self._iter = iter(self.source)
+            it = self._iter
+        count = 0
+        while self.steps is None or count < self.steps:
+            try:
+                batch = next(it)
+            except StopIteration:
+                if not self.is_generator and self.steps is not None and count == 0:
+                    self._iter = iter(self.source)
+                    it = self._iter
+                    continue
+                self._iter = None
+                if self.steps is not None and count < self.steps and self.is_generator:
+                    warnings.warn("Your input ran out of data; interrupting training. Make sure "
+                                  "that your dataset or generator can generate at least "
+                                  "`steps_per_epoch * epochs` batches.", stacklevel=2)
+                return
+            count += 1
+            yield unpack_x_y_sample_weight(batch)
+        if not self.is_generator and self.steps is not None:
+            pass  # a Dataset with steps_per_epoch keeps its position across epochs
+
+
+def is_batch_source(x) -> bool:
+    """True for generators, Sequence-likes and datasets (data that arrives in batches)."""
+    if x is None or isinstance(x, (np.ndarray, Tensor, list, tuple, dict)):
+        return False
+    if hasattr(x, "__array__"):
+        return False
+    return hasattr(x, "__iter__") or hasattr(x, "__getitem__") and hasattr(x, "__len__")

@@ -1,0 +1,126 @@
+"""Functional models: ``Model(inputs, outputs)`` over a graph of layer calls."""
+
+from __future__ import annotations
+
+from ember.keras.layers.input_layer import InputLayer, KerasTensor, _flatten, _map
+from ember.keras.models.model import Model
+
+
+class Functional(Model):
+    """A model defined by connecting layers: ``x = Input((784,)); y = Dense(10)(x);
+    Model(x, y)``. Calling it replays the recorded layer calls in order."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        if isinstance(inputs, dict):
+            inputs = dict(inputs)
+        flat_in = _flatten(inputs)
+        flat_out = _flatten(outputs)
+        for t in flat_in + flat_out:
+            if not isinstance(t, KerasTensor):
+                raise ValueError("All `inputs` and `outputs` of a functional Model must be "
+                                 f"symbolic tensors from keras.Input and layer calls; received "
+                                 f"{type(t).__name__}.")
+        for t in flat_in:
+            if not isinstance(t.node.layer, InputLayer):
+                raise ValueError(f"Model inputs must come from keras.Input(); {t} was produced "
+                                 f"by layer '{t.node.layer.name}'.")
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self._nodes = self._order_nodes(flat_in, flat_out)
+        layers, seen = [], set()
+        for t in flat_in:
+            if id(t.node.layer) not in seen:
+                seen.add(id(t.node.layer))
+                layers.append(t.node.layer)
+        for node in self._nodes:
+            if id(node.layer) not in seen:
+                seen.add(id(node.layer))
+                layers.append(node.layer)
+        self._layers_list = layers
+        self.built = True
+        self._build_shape = _map(inputs, lambda t: t.shape) if not isinstance(inputs, dict) \
+            else {k: t.shape for k, t in inputs.items()}
+
+    @staticmethod
+    def _order_nodes(flat_in, flat_out):
+        """The layer calls needed for ``flat_out``, each after the calls it depends on."""
+        input_ids = {id(t) for t in flat_in}
+        order, done, visiting = [], set(), set()
+        stack = [(t, False) for t in reversed(flat_out)]
+        while stack:
+            t, expanded = stack.pop()
+            if id(t) in input_ids:
+                continue
+            node = t.node
+            if isinstance(node.layer, InputLayer):
+                raise ValueError(f"Graph disconnected: cannot obtain value for tensor {t} "
+                                 f"(input '{node.layer.name}'): it is not among the model's "
+                                 "inputs.")
+            if id(node) in done:
+                continue
+            if expanded:
+                visiting.discard(id(node))
+                done.add(id(node))
+                order.append(node)
+                continue
+            if id(node) in visiting:
+                continue
+            visiting.add(id(node))
+            stack.append((t, True))
+            for parent in reversed(node.input_tensors):
+                stack.append((parent, False))
+        return order
+
+    @property
+    def layers(self) -> list:
+        return list(self._layers_list)
+
+    @property
+    def inputs(self):
+        return _flatten(self._inputs_struct)
+
+    @property
+    def outputs(self):
+        return _flatten(self._outputs_struct)
+
+    @property
+    def input(self):
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        return self._outputs_struct
+
+    def _output_names(self):
+        return [t.node.layer.name for t in _flatten(self._outputs_struct)]
+
+    def call(self, inputs, training=None, mask=None):
+        values = {}
+        if isinstance(self._inputs_struct, dict):
+            if not isinstance(inputs, dict):
+                raise ValueError(f"Model '{self.name}' expects a dict of inputs with keys "
+                                 f"{sorted(self._inputs_struct)}.")
+            for k, t in self._inputs_struct.items():
+                values[id(t)] = inputs[k]
+        else:
+            flat_kt = _flatten(self._inputs_struct)
+            given = _flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+            if len(given) != len(flat_kt):
+                raise ValueError(f"Model '{self.name}' expects {len(flat_kt)} input(s), but it "
+                                 f"received {len(given)} input tensors.")
+            for t, v in zip(flat_kt, given):
+                values[id(t)] = v
+        for node in self._nodes:
+            args = _map(node.inputs, lambda t: values[id(t)] if isinstance(t, KerasTensor)
+                        else t)
+            out = node.layer(args, *node.args, **node.kwargs)
+            for kt, v in zip(_flatten(node.outputs), _flatten(out)):
+                values[id(kt)] = v
+        return _map(self._outputs_struct, lambda t: values[id(t)])
+
+    def compute_output_shape(self, input_shape):
+        return _map(self._outputs_struct, lambda t: t.shape)
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}

@@ -1,0 +1,542 @@
+"""Model: a Layer that can ``compile``, ``fit``, ``evaluate`` and ``predict``.
+
+The training loop, one step at a time (Keras 3's ``train_step``)::
+
+    with GradientTape() as tape:
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)   # + regularization
+    grads = tape.gradient(loss, trainable_variables)
+    optimizer.apply_gradients(zip(grads, trainable_variables))
+    metrics.update_state(y, y_pred)
+
+``Model(inputs, outputs)`` gives a functional model; subclasses define ``call``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ember.keras.layers.layer import Layer
+from ember.keras.models import data as data_mod
+from ember.tape import GradientTape
+from ember.tensor import Tensor
+
+
+class Model(Layer):
+    """Groups layers into an object with training and inference features.
+
+    ``Model(inputs=..., outputs=...)`` builds a functional model; subclass ``Model`` and
+    define ``call(inputs, training=None)`` for a custom forward pass.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and ("inputs" in kwargs or len(args) >= 2 or (
+                args and _looks_symbolic(args[0]))):
+            from ember.keras.models.functional import Functional
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        name = kwargs.pop("name", None)
+        trainable = kwargs.pop("trainable", True)
+        dtype = kwargs.pop("dtype", None)
+        layer_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in (
+            "input_shape", "input_dim", "batch_input_shape", "autocast")}
+        if args or kwargs:
+            raise TypeError(f"Model.__init__ got unexpected arguments: {args} {sorted(kwargs)}. "
+                            "For a functional model pass `inputs=` and `outputs=`.")
+        super().__init__(name=name, trainable=trainable, dtype=dtype, **layer_kwargs)
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+        self.compiled = False
+        self._compile_config = None
+        self._train_state = None
+
+    # -- compile ------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True, **kwargs):
+        """Configures the model for training.
+
+        Args:
+            optimizer: name ('adam', 'sgd', ...) or optimizer instance (default 'rmsprop',
+                as Keras).
+            loss: name, function or Loss instance (a list or dict for several outputs).
+            loss_weights: weights of each output's loss in the total.
+            metrics: names ('accuracy', 'mae', ...), functions or Metric instances.
+        """
+        from ember.keras import optimizers
+        from ember.keras.models.compiled import CompiledLoss, CompiledMetrics
+        unknown = set(kwargs) - {"experimental_run_tf_function", "sample_weight_mode",
+                                 "target_tensors", "distribute", "pss_evaluation_shards"}
+        if unknown:
+            raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(unknown)}. "
+                            "Valid keyword arguments include optimizer, loss, loss_weights, "
+                            "metrics, weighted_metrics.")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self.compiled_loss = CompiledLoss(loss, loss_weights, self._output_names())
+        self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics,
+                                                self._output_names(), loss)
+        from ember.keras import metrics as metrics_mod
+        self._loss_tracker = metrics_mod.Mean(name="loss")
+        self.compiled = True
+        self.stop_training = False
+        self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
+                                "loss_weights": loss_weights}
+
+    def _output_names(self):
+        return None
+
+    def _assert_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(f"You must call `compile()` before using the model in `{what}`: "
+                               "e.g. model.compile(optimizer='adam', "
+                               "loss='sparse_categorical_crossentropy', metrics=['accuracy']).")
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker and the compiled metrics (after the first batch has been seen)."""
+        if not self.compiled:
+            return []
+        return [self._loss_tracker] + self.compiled_metrics.metrics
+
+    @property
+    def metrics_names(self) -> list:
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    # -- the steps (overridable, as in Keras) -------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss plus every regularization term in ``self.losses``."""
+        loss = self.compiled_loss(y, y_pred, sample_weight) if self.compiled_loss.active \
+            else None
+        extra = self.losses
+        if extra:
+            from ember import ops
+            reg = extra[0] if len(extra) == 1 else ops.add_n(extra)
+            loss = reg if loss is None else ops.add(loss, reg)
+        if loss is None:
+            raise ValueError("No loss to compute. Pass `loss=` to `compile()` or add losses "
+                             "with `self.add_loss()` in `call`.")
+        return loss
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics; returns ``{name: value}`` of every metric."""
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        """One optimisation step on one batch; returns the metrics' current values."""
+        x, y, sample_weight = data_mod.unpack_x_y_sample_weight(data)
+        state = self._train_state
+        variables = state["variables"] if state is not None else self.trainable_variables
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        grads = tape.gradient(loss, variables)
+        self.optimizer.apply_gradients(zip(grads, variables))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        """Loss and metrics on one batch, without training."""
+        x, y, sample_weight = data_mod.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        x, _, _ = data_mod.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    # -- fit ----------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, **kwargs):
+        """Trains the model for ``epochs`` passes over the data; returns a ``History``.
+
+        ``validation_split`` holds out the *last* fraction of x/y before shuffling (Keras's
+        rule); ``validation_data`` is ``(x_val, y_val)`` or a batch source instead.
+        """
+        from ember.keras.callbacks import CallbackList
+        if kwargs:
+            raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}.")
+        self._assert_compiled("fit")
+        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"`epochs` must be a non-negative integer; received {epochs!r}.")
+        if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+            raise ValueError("`validation_split` must be a float in [0, 1); received "
+                             f"validation_split={validation_split!r}.")
+        verbose = _verbose(verbose)
+        val_source = None
+        if data_mod.is_batch_source(x):
+            if y is not None:
+                raise ValueError("`y` argument is not supported when using a generator, "
+                                 "Sequence or dataset as `x`: the batches carry the targets.")
+            if validation_split:
+                raise ValueError("`validation_split` is only supported for arrays and tensors, "
+                                 "not for generators or datasets: pass `validation_data`.")
+            train = data_mod.IterableBatches(x, steps_per_epoch)
+        else:
+            if x is None:
+                raise ValueError("fit() needs training data: pass `x` (and `y`).")
+            x, y, sample_weight = data_mod.check_arrays(x, y, sample_weight)
+            if validation_split and validation_data is None:
+                (x, y, sample_weight), val = data_mod.split_validation(
+                    x, y, sample_weight, validation_split)
+                val_source = data_mod.ArrayBatches(*val, batch_size=validation_batch_size
+                                                   or batch_size or 32)
+            if class_weight is not None:
+                if y is None:
+                    raise ValueError("`class_weight` needs `y`.")
+                sample_weight = data_mod.class_weights_to_sample_weights(y, class_weight,
+                                                                         sample_weight)
+            train = data_mod.ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle,
+                                          steps_per_epoch)
+        if validation_data is not None:
+            val_source = self._validation_source(validation_data, validation_batch_size
+                                                 or batch_size or 32, validation_steps)
+        if val_source is not None and isinstance(val_source, data_mod.ArrayBatches):
+            val_source.shuffle = False
+
+        callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                     model=self, verbose=verbose, epochs=epochs,
+                                     steps=train.steps)
+        self.stop_training = False
+        self._build_for_data(train)
+        self._train_state = {"variables": self.trainable_variables}
+        logs = {}
+        callback_list.on_train_begin()
+        try:
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                step = -1
+                for step, batch in enumerate(train):
+                    callback_list.on_train_batch_begin(step)
+                    logs = _floats(self.train_step(_pack(batch)))
+                    callback_list.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                if step < 0:
+                    raise ValueError("The training data produced no batches: the data set is "
+                                     "empty (or steps_per_epoch is 0).")
+                epoch_logs = dict(logs)
+                if val_source is not None and _should_validate(validation_freq, epoch):
+                    val_logs = self._run_evaluation(val_source, callback_list=callback_list)
+                    epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                logs = epoch_logs
+                if self.stop_training:
+                    break
+        finally:
+            self._train_state = None
+        callback_list.on_train_end(logs)
+        return self.history
+
+    def _validation_source(self, validation_data, batch_size, steps):
+        if data_mod.is_batch_source(validation_data):
+            return data_mod.IterableBatches(validation_data, steps)
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
+                             "(x_val, y_val, val_sample_weight), or a dataset/generator; "
+                             f"received {type(validation_data).__name__}.")
+        vx, vy, vsw = data_mod.unpack_x_y_sample_weight(tuple(validation_data))
+        vx, vy, vsw = data_mod.check_arrays(vx, vy, vsw)
+        return data_mod.ArrayBatches(vx, vy, vsw, batch_size, False, steps)
+
+    def _build_for_data(self, source):
+        """Builds the model from the first batch's shape if it has not been built yet."""
+        if self.built:
+            return
+        if isinstance(source, data_mod.ArrayBatches):
+            first = data_mod._take(source.x, slice(0, 1))
+        else:
+            return
+        self._build_from_example(first)
+
+    def _build_from_example(self, x):
+        shapes = data_mod._leaves(x)
+        if len(shapes) == 1:
+            self.build((None,) + tuple(np.shape(shapes[0])[1:]))
+        else:
+            self(x)
+
+    # -- evaluate / predict -------------------------------------------------------------
+    def _run_evaluation(self, source, callback_list=None, return_dict=True):
+        self.reset_metrics()
+        if callback_list is not None:
+            callback_list.on_test_begin()
+        logs = {}
+        step = -1
+        for step, batch in enumerate(source):
+            if callback_list is not None:
+                callback_list.on_test_batch_begin(step)
+            logs = _floats(self.test_step(_pack(batch)))
+            if callback_list is not None:
+                callback_list.on_test_batch_end(step, logs)
+        if step < 0:
+            raise ValueError("The evaluation data produced no batches: the data set is empty.")
+        logs = _floats(self.get_metrics_result())
+        if callback_list is not None:
+            callback_list.on_test_end(logs)
+        return logs
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        """Loss (and metrics) on the given data: a float when there are no metrics, else
+        ``[loss, *metrics]``, or a dict with ``return_dict=True``."""
+        from ember.keras.callbacks import CallbackList
+        if kwargs:
+            raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}.")
+        self._assert_compiled("evaluate")
+        verbose = _verbose(verbose)
+        if data_mod.is_batch_source(x):
+            source = data_mod.IterableBatches(x, steps)
+        else:
+            if x is None:
+                raise ValueError("evaluate() needs data: pass `x` (and `y`).")
+            x, y, sample_weight = data_mod.check_arrays(x, y, sample_weight)
+            source = data_mod.ArrayBatches(x, y, sample_weight, batch_size or 32, False, steps)
+        if not self.built:
+            self._build_for_data(source)
+        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1, steps=source.steps)
+        logs = self._run_evaluation(source, callback_list)
+        if return_dict:
+            return logs
+        values = [logs[m.name] for m in self.metrics if m.name in logs]
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
+        """Model outputs for ``x`` as NumPy arrays, computed batch by batch."""
+        from ember.keras.callbacks import CallbackList
+        if kwargs:
+            raise TypeError(f"predict() got unexpected keyword arguments: {sorted(kwargs)}.")
+        verbose = _verbose(verbose)
+        if data_mod.is_batch_source(x):
+            source = data_mod.IterableBatches(x, steps)
+        else:
+            x, _, _ = data_mod.check_arrays(x, None, None)
+            source = data_mod.ArrayBatches(x, None, None, batch_size or 32, False, steps)
+        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1, steps=source.steps)
+        callback_list.on_predict_begin()
+        outputs = []
+        for step, batch in enumerate(source):
+            callback_list.on_predict_batch_begin(step)
+            out = self.predict_step(_pack(batch))
+            outputs.append(_to_numpy(out))
+            callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        callback_list.on_predict_end()
+        if not outputs:
+            raise ValueError("predict() received no data: the input is empty.")
+        return _concat(outputs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       reset_metrics=True, return_dict=False):
+        """One training step on one batch; returns the loss (and metrics)."""
+        self._assert_compiled("train_on_batch")
+        x, y, sample_weight = data_mod.check_arrays(x, y, sample_weight)
+        if class_weight is not None:
+            sample_weight = data_mod.class_weights_to_sample_weights(y, class_weight,
+                                                                     sample_weight)
+        if not self.built:
+            self._build_from_example(data_mod._take(x, slice(0, 1)))
+        if reset_metrics:
+            self.reset_metrics()
+        logs = _floats(self.train_step(data_mod.pack_x_y_sample_weight(x, y, sample_weight)))
+        return logs if return_dict else _as_list(logs, self.metrics)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
+                      return_dict=False):
+        """Loss (and metrics) on one batch, without training."""
+        self._assert_compiled("test_on_batch")
+        x, y, sample_weight = data_mod.check_arrays(x, y, sample_weight)
+        if reset_metrics:
+            self.reset_metrics()
+        logs = _floats(self.test_step(data_mod.pack_x_y_sample_weight(x, y, sample_weight)))
+        return logs if return_dict else _as_list(logs, self.metrics)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch as NumPy arrays."""
+        x, _, _ = data_mod.check_arrays(x, None, None)
+        return _to_numpy(self(x, training=False))
+
+    # -- structure ------------------------------------------------------------------------
+    @property
+    def layers(self) -> list:
+        return [lay for lay in self._collect()[1]]
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index in ``layers``."""
+        if index is not None:
+            if name is not None:
+                raise ValueError("Provide only a layer name or a layer index, not both.")
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
+                                 f"has {len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[lay.name for lay in self.layers]}.")
+
+    def build(self, input_shape=None):
+        """Builds the model by running it once on zeros of ``input_shape``."""
+        if self.built:
+            return
+        if input_shape is None:
+            raise ValueError(f"Model '{self.name}': build() needs an input shape, e.g. "
+                             "model.build((None, 784)).")
+        from ember.keras.layers.input_layer import KerasTensor, symbolic_call
+        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0],
+                                                                        (list, tuple)):
+            kts = [KerasTensor(tuple(s)) for s in input_shape]
+        else:
+            kts = KerasTensor(tuple(input_shape))
+        self.built = True  # the subclass's sublayers build during this dry run
+        try:
+            symbolic_call(_AsLayer(self), kts, (), {})
+        except Exception:
+            self.built = False
+            raise
+        self._build_shape = tuple(input_shape) if not isinstance(input_shape, list) else \
+            input_shape
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Prints a table of the layers, their output shapes and parameter counts."""
+        from ember.keras.models.summary import print_summary
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      show_trainable=show_trainable)
+
+    # -- weights files ------------------------------------------------------------------
+    def save_weights(self, filepath, overwrite=True):
+        """Writes the weights to ``filepath`` (``.weights.h5``, or ``.weights.npz``) atomically."""
+        from ember.keras.saving.weights_file import save_weights
+        save_weights(self, os.fspath(filepath), overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights written by ``save_weights``; shapes must match."""
+        from ember.keras.saving.weights_file import load_weights
+        load_weights(self, os.fspath(filepath), skip_mismatch=skip_mismatch)
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Saves weights; whole-model ``.keras`` files are written by ``ember.keras.saving``."""
+        from ember.keras.saving.weights_file import save_model
+        save_model(self, os.fspath(filepath), overwrite=overwrite)
+
+    def get_compile_config(self):
+        return self._compile_config
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}
+
+
+class _AsLayer(Layer):
+    """Runs a model's ``call`` once on symbolic inputs without re-entering Model.build."""
+
+    def __init__(self, model):
+        object.__setattr__(self, "_tracked_weights", [])
+        object.__setattr__(self, "_losses", [])
+        self.name = model.name + "_build"
+        self._model = model
+        self.built = True
+        self.input_spec = None
+        self.activity_regularizer = None
+        self.dtype = model.dtype
+        self.autocast = True
+        self._initial_weights = None
+
+    def call(self, inputs, training=None):
+        return self._model(inputs, training=False)
+
+
+def _looks_symbolic(x):
+    from ember.keras.layers.input_layer import KerasTensor
+    if isinstance(x, KerasTensor):
+        return True
+    if isinstance(x, (list, tuple, dict)):
+        vals = x.values() if isinstance(x, dict) else x
+        return any(isinstance(v, KerasTensor) for v in vals)
+    return False
+
+
+def _verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2; received {verbose!r}.")
+    return int(verbose)
+
+
+def _should_validate(freq, epoch):
+    if isinstance(freq, int):
+        if freq < 1:
+            raise ValueError(f"`validation_freq` must be >= 1; received {freq}.")
+        return (epoch + 1) % freq == 0
+    return (epoch + 1) in freq
+
+
+def _pack(batch):
+    x, y, sw = batch
+    return data_mod.pack_x_y_sample_weight(x, y, sw)
+
+
+def _batch_size(x):
+    leaves = data_mod._leaves(x)
+    return leaves[0].shape[0] if leaves else 1
+
+
+def _floats(logs) -> dict:
+    out = {}
+    for k, v in logs.items():
+        if isinstance(v, Tensor):
+            v = v._value
+        if isinstance(v, dict):
+            out.update(_floats(v))
+            continue
+        try:
+            out[k] = float(v)
+        except (TypeError, ValueError):
+            out[k] = v
+    return out
+
+
+def _as_list(logs, metrics):
+    values = [logs[m.name] for m in metrics if m.name in logs]
+    return values[0] if len(values) == 1 else values
+
+
+def _to_numpy(out):
+    if isinstance(out, Tensor):
+        return out._value
+    if isinstance(out, (list, tuple)):
+        return type(out)(_to_numpy(o) for o in out)
+    if isinstance(out, dict):
+        return {k: _to_numpy(v) for k, v in out.items()}
+    return np.asarray(out)
+
+
+def _concat(outputs):
+    first = outputs[0]
+    if isinstance(first, (list, tuple)):
+        return [np.concatenate([o[i] for o in outputs]) for i in range(len(first))]
+    if isinstance(first, dict):
+        return {k: np.concatenate([o[k] for o in outputs]) for k in first}
+    return np.concatenate(outputs)
+

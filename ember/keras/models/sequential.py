@@ -1,0 +1,119 @@
+"""Sequential: a plain stack of layers, each feeding the next."""
+
+from __future__ import annotations
+
+from ember.keras.layers.input_layer import InputLayer, KerasTensor
+from ember.keras.layers.layer import Layer
+from ember.keras.models.model import Model
+
+
+class Sequential(Model):
+    """A linear stack of layers: ``Sequential([Dense(128, activation='relu', input_shape=(784,)),
+    Dense(10, activation='softmax')])``.
+
+    With an input shape (``input_shape=`` on the first layer, or ``keras.Input`` first) the
+    model builds at once; otherwise on its first call or ``fit``.
+    """
+
+    def __init__(self, layers=None, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._layers = []
+        self._input_batch_shape = None
+        if layers is not None:
+            if isinstance(layers, Layer):
+                layers = [layers]
+            for layer in layers:
+                self.add(layer, rebuild=False)
+            self._maybe_rebuild()
+
+    def add(self, layer, rebuild=True):
+        """Appends a layer (or sets the input shape when given ``keras.Input``)."""
+        if isinstance(layer, KerasTensor) and isinstance(layer.node.layer, InputLayer):
+            layer = layer.node.layer
+        if isinstance(layer, InputLayer):
+            if self._layers:
+                raise ValueError("An Input/InputLayer can only be the first entry of a "
+                                 "Sequential model.")
+            self._input_batch_shape = layer.batch_shape
+            if rebuild:
+                self._maybe_rebuild()
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError("Only instances of `keras.Layer` can be added to a Sequential "
+                            f"model. Received: {layer!r} (of type {type(layer).__name__})")
+        if any(lay.name == layer.name for lay in self._layers):
+            raise ValueError("All layers added to a Sequential model should have unique names. "
+                             f"Name '{layer.name}' is already the name of a layer in this "
+                             "model. Update the `name` argument to pass a unique name.")
+        if not self._layers and self._input_batch_shape is None and \
+                layer._batch_input_shape is not None:
+            self._input_batch_shape = layer._batch_input_shape
+        self._layers.append(layer)
+        self.built = False
+        if rebuild:
+            self._maybe_rebuild()
+
+    def pop(self, rebuild=True):
+        """Removes and returns the last layer."""
+        if not self._layers:
+            raise TypeError("There are no layers in the model.")
+        layer = self._layers.pop()
+        self.built = False
+        if rebuild:
+            self._maybe_rebuild()
+        return layer
+
+    def _maybe_rebuild(self):
+        if self._input_batch_shape is not None and self._layers:
+            self.build(self._input_batch_shape)
+
+    @property
+    def layers(self) -> list:
+        return list(self._layers)
+
+    def build(self, input_shape=None):
+        """Builds every layer by passing a symbolic input of ``input_shape`` through them."""
+        if input_shape is None:
+            input_shape = self._input_batch_shape
+        if input_shape is None:
+            raise ValueError(f"Sequential model '{self.name}' cannot be built: it has no input "
+                             "shape. Pass input_shape= to the first layer, start with "
+                             "keras.Input(shape=...), or call build((None, ...)).")
+        input_shape = tuple(input_shape)
+        if self._input_batch_shape is None:
+            self._input_batch_shape = input_shape
+        x = KerasTensor(input_shape)
+        for layer in self._layers:
+            x = layer(x)
+            layer._keras_output_shape = x.shape if isinstance(x, KerasTensor) else None
+        self.built = True
+        self._build_shape = input_shape
+        self._symbolic_output = x
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._layers:
+            x = layer(x)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    @property
+    def inputs(self):
+        return None if self._input_batch_shape is None else [KerasTensor(self._input_batch_shape)]
+
+    @property
+    def outputs(self):
+        out = getattr(self, "_symbolic_output", None)
+        return None if out is None else [out]
+
+    def get_config(self):
+        from ember.keras.saving.serialization import serialize_layer
+        return {"name": self.name, "trainable": self.trainable,
+                "layers": [serialize_layer(lay) for lay in self._layers],
+                "build_input_shape": None if self._input_batch_shape is None
+                else list(self._input_batch_shape)}
