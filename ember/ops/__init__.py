@@ -4,6 +4,7 @@ from ember import tensor as _tensor  # noqa: E402
 from ember.ops import array as _array_ops  # noqa: E402
 from ember.ops import math as _math_ops  # noqa: E402
 from ember.ops.array import *  # noqa: F401,F403
+from ember.tensor import Tensor, constant, convert_to_tensor  # noqa: F401
 from ember.ops.array import TopKV2  # noqa: F401
 from ember.ops.linalg import det, diag, diag_part, inv, trace  # noqa: F401
 from ember.ops.math import (  # noqa: F401

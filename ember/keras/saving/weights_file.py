@@ -15,14 +15,24 @@ import numpy as np
 
 
 def _entries(model):
-    """(key, variable) for every weight, grouped by the layer that owns it."""
-    out, seen = [], set()
-    for layer in model._flatten_layers(include_self=False) or [model]:
+    """(key, variable) for every weight, grouped by the layer that owns it.
+
+    Layers are keyed by position, as Keras 3 does ('dense', 'dense_1', ... counted within
+    this model), not by their global names: a freshly built copy of the model, whose layers
+    got other auto-names, loads the file.
+    """
+    from ember.keras.layers.layer import to_snake_case
+    out, seen, counts = [], set(), {}
+    for layer in model._flatten_layers(include_self=False):
+        base = to_snake_case(type(layer).__name__)
+        n = counts.get(base, 0)
+        counts[base] = n + 1
+        key = base if n == 0 else f"{base}_{n}"
         own, _ = layer._collect()
         for i, v in enumerate(own):
             if id(v) not in seen:
                 seen.add(id(v))
-                out.append((f"layers/{layer.name}/vars/{i}", v))
+                out.append((f"layers/{key}/vars/{i}", v))
     own, _ = model._collect()
     for i, v in enumerate(own):
         if id(v) not in seen:
