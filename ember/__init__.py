@@ -78,7 +78,7 @@ from ember.ops import (  # noqa: F401
     tensordot,
     where,
 )
-from ember.tape import GradientTape  # noqa: F401
+from ember.tape import GradientTape, UnconnectedGradients  # noqa: F401
 from ember.tensor import (  # noqa: F401
     Tensor,
     TensorShape,

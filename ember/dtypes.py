@@ -109,6 +109,8 @@ def as_dtype(value) -> DType:
     """Converts a DType, a name ('float32'), a NumPy dtype or a Python type to a DType."""
     if isinstance(value, DType):
         return value
+    if value is None:  # np.dtype(None) would silently mean float64
+        raise TypeError("Cannot convert None to an Ember DType.")
     if isinstance(value, str):
         if value in _BY_NAME:
             return _BY_NAME[value]

@@ -450,6 +450,11 @@ def plot_decision_boundary(model, x, y, path=None, resolution=200):
     return fig
 
 
+def _signed(value: float) -> str:
+    """``3`` -> ``'+ 3'``, ``-2`` -> ``'- 2'``: a term of a sum as one writes it."""
+    return f"{'-' if value < 0 else '+'} {abs(value):.3g}"
+
+
 def plot_line_boundary(w, b, x=None, y=None, path=None):
     """Draw a perceptron's boundary, the line ``w0 + w1*x1 + w2*x2 = 0`` (``w0`` = ``b``).
 
@@ -488,14 +493,15 @@ def plot_line_boundary(w, b, x=None, y=None, path=None):
     gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
     side = (w0 + w1 * gx + w2 * gy > 0).astype(np.float64)
     ax.contourf(gx, gy, side, levels=[-0.5, 0.5, 1.5], colors=["#9ecae1", "#fcbba1"], alpha=0.7)
-    label = f"{w0:.3g} + {w1:.3g}·x1 + {w2:.3g}·x2 = 0"
+    label = f"{w0:.3g} {_signed(w1)}·x1 {_signed(w2)}·x2 = 0"
     if abs(w2) > 1e-12 * abs(w1):
         xs = np.array([x0, x1])
         ax.plot(xs, -(w0 + w1 * xs) / w2, "k-", linewidth=2, label=label)
     else:  # w2 == 0: the line is vertical, x1 = -w0 / w1
         ax.axvline(-w0 / w1, color="k", linewidth=2, label=label)
     if points is not None:
-        _scatter(ax, points, labels, cmap="RdBu_r", s=60, zorder=3)
+        # vmin/vmax fixed: a lone label 1 is red, as its side is, not the colormap's bottom.
+        _scatter(ax, points, labels, cmap="RdBu_r", vmin=0, vmax=1, s=60, zorder=3)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel("x1")

@@ -31,10 +31,13 @@ def _rng(seed=None) -> np.random.Generator:
         return _global["rng"]
     # An op-level seed: the same sequence for the same (global seed, op seed), advancing per call
     # as TF's does, so two calls with seed=1 give different but reproducible values.
-    key = (_global["seed"], int(seed))
+    g = _global["seed"]
+    key = (g, int(seed))
     n = _op_calls.get(key, 0)
     _op_calls[key] = n + 1
-    return np.random.default_rng([abs(hash(key)) % (2**32), n])
+    # Seed material from the numbers themselves, not hash(key): hash(None) differs between
+    # runs on Python < 3.12, which made op seeds without a global seed irreproducible.
+    return np.random.default_rng([0 if g is None else 1, (g or 0) % 2**32, int(seed) % 2**32, n])
 
 
 def _shape(shape):

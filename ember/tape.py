@@ -15,6 +15,8 @@ look-ups per op. No Python work is ever done per element.
 
 from __future__ import annotations
 
+import enum
+
 import numpy as np
 
 from ember.tensor import Tensor, Variable, convert_to_tensor
@@ -51,6 +53,13 @@ def is_recording() -> bool:
     return bool(_recording)
 
 
+class UnconnectedGradients(str, enum.Enum):
+    """What ``tape.gradient`` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
 class GradientTape:
     """Records operations for automatic differentiation, like ``tf.GradientTape``.
 
@@ -75,6 +84,7 @@ class GradientTape:
         self._watched: list = []  # keeps watched tensors alive so their ids stay unique
         self._used = False
         self._active = False
+        self._released_vars: tuple = ()
 
     # -- recording ----------------------------------------------------------------------
     def __enter__(self):
@@ -102,7 +112,7 @@ class GradientTape:
             i = id(x)
             if i in ids:
                 hit = True
-            elif self._watch_vars and type(x) is Variable and x._trainable:
+            elif self._watch_vars and isinstance(x, Variable) and x._trainable:
                 # A trainable variable is watched the first time the tape sees it read.
                 self._watch_one(x)
                 hit = True
@@ -124,6 +134,8 @@ class GradientTape:
                 self._watch_one(t)
 
     def watched_variables(self) -> tuple:
+        if self._used and not self._persistent:
+            return self._released_vars
         return tuple(t for t in self._watched if isinstance(t, Variable))
 
     def stop_recording(self):
@@ -136,6 +148,13 @@ class GradientTape:
         self._ids.clear()
         self._watched.clear()
         self._used = False
+
+    def _release(self):
+        # A used non-persistent tape frees its records but, as TF's, still names its variables.
+        kept = self.watched_variables()
+        self.reset()
+        self._used = True
+        self._released_vars = kept
 
     # -- differentiation ----------------------------------------------------------------
     def gradient(self, target, sources, output_gradients=None,
@@ -166,9 +185,7 @@ class GradientTape:
             seeds = _flatten(output_gradients)
         grads = self._backward(targets, seeds, flat_sources)
         if not self._persistent:
-            self._used = True
-            self.reset()
-            self._used = True
+            self._release()
         out = []
         for s, g in zip(flat_sources, grads):
             if g is None and unconnected_gradients == "zero":
@@ -238,19 +255,22 @@ class GradientTape:
         flat_sources = _flatten(sources)
         n = int(np.prod(target.shape)) if target.ndim else 1
         rows = [[] for _ in flat_sources]
+        connected = [False] * len(flat_sources)
         for i in range(n):
             seed = np.zeros(n, target._value.dtype)
             seed[i] = 1
             gs = self._backward([target], [seed.reshape(target._value.shape)], flat_sources)
             for k, (s, g) in enumerate(zip(flat_sources, gs)):
+                connected[k] = connected[k] or g is not None
                 rows[k].append(g if g is not None else _zeros_like(s))
         if not self._persistent:
-            self._used = True
-            self.reset()
-            self._used = True
+            self._release()
         out = []
-        for s, r in zip(flat_sources, rows):
-            out.append(reshape(stack(r), tuple(target.shape) + tuple(s.shape)))
+        for s, r, c in zip(flat_sources, rows, connected):
+            if not c and unconnected_gradients == "none":
+                out.append(None)  # as gradient(): None for a source the target ignores
+            else:
+                out.append(reshape(stack(r), tuple(target.shape) + tuple(s.shape)))
         return _pack_like(sources, out)
 
     def batch_jacobian(self, target, source, unconnected_gradients="none",
@@ -268,15 +288,17 @@ class GradientTape:
         rest = tuple(target.shape[1:])
         n = int(np.prod(rest)) if rest else 1
         cols = []
+        connected = False
         for i in range(n):
             seed = np.zeros((b, n), target._value.dtype)
             seed[:, i] = 1
             (g,) = self._backward([target], [seed.reshape(target._value.shape)], [source])
+            connected = connected or g is not None
             cols.append(g if g is not None else _zeros_like(source))
         if not self._persistent:
-            self._used = True
-            self.reset()
-            self._used = True
+            self._release()
+        if not connected and unconnected_gradients == "none":
+            return None
         j = stack(cols, axis=1)  # (b, n, *source.shape[1:])
         return reshape(j, (b,) + rest + tuple(source.shape[1:]))
 

@@ -100,6 +100,9 @@ class Tensor:
     @classmethod
     def _wrap(cls, array: np.ndarray) -> Tensor:
         """Wraps an ndarray without copying or checking: the fast path every op uses."""
+        if type(array) is not np.ndarray:
+            # NumPy gives scalars (np.float32) for 0-d results; __array__ must return arrays.
+            array = np.asarray(array)
         t = object.__new__(cls)
         t._value = array
         t._keras_logits = None
@@ -438,6 +441,9 @@ def _broadcasts(src, dst):
 
 
 def _numpy_repr(v):
+    # NumPy 2 writes scalars as np.float32(4.0); TF's repr shows numpy=4.0.
+    if isinstance(v, np.generic):
+        return str(v)
     return repr(v)
 
 
@@ -541,8 +547,10 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
         if want is dtypes.string:
             arr = _infer_array(value)
         else:
-            base = value if isinstance(value, np.ndarray) else _infer_array(value)
-            arr = np.array(base, dtype=want._np)
+            if isinstance(value, np.ndarray):
+                arr = np.array(value, dtype=want._np)
+            else:  # refuses fractional floats for an integer dtype, as convert_to_tensor does
+                arr = np.array(convert_to_tensor(value, dtype=want)._value, copy=True)
     else:
         arr = np.array(convert_to_tensor(value)._value, copy=True)
     if shape is not None:

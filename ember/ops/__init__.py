@@ -4,7 +4,6 @@ from ember import tensor as _tensor  # noqa: E402
 from ember.ops import array as _array_ops  # noqa: E402
 from ember.ops import math as _math_ops  # noqa: E402
 from ember.ops.array import *  # noqa: F401,F403
-from ember.tensor import Tensor, constant, convert_to_tensor  # noqa: F401
 from ember.ops.array import TopKV2  # noqa: F401
 from ember.ops.linalg import det, diag, diag_part, inv, trace  # noqa: F401
 from ember.ops.math import (  # noqa: F401
@@ -106,6 +105,7 @@ from ember.ops.reduce import (  # noqa: F401
     reduce_variance,
     unbroadcast,
 )
+from ember.tensor import Tensor, constant, convert_to_tensor  # noqa: F401
 
 _tensor._array = _array_ops
 _tensor._math = _math_ops

@@ -18,7 +18,7 @@ def _t(x) -> Tensor:
 
 def _view(x: Tensor, value: np.ndarray) -> np.ndarray:
     # A variable's buffer is updated in place by optimizers: results must not alias it.
-    return value.copy() if type(x) is Variable else value
+    return value.copy() if isinstance(x, Variable) else value
 
 
 def _ints(v) -> list:
@@ -81,7 +81,7 @@ def linspace(start, stop, num, name=None, axis=0):
 def identity(x, name=None):
     """The same value as a new tensor (gradient passes through)."""
     x = _t(x)
-    return apply("Identity", x._value.copy() if type(x) is Variable else x._value, (x,))
+    return apply("Identity", x._value.copy() if isinstance(x, Variable) else x._value, (x,))
 
 
 @register_gradient("Identity")
@@ -181,7 +181,7 @@ def broadcast_to(x, shape, name=None):
     except ValueError:
         raise InvalidArgumentError(f"BroadcastTo: cannot broadcast shape {tuple(x.shape)} to "
                                    f"{tuple(dims)}.") from None
-    return apply("BroadcastTo", value, (x,))
+    return apply("BroadcastTo", _view(x, value), (x,))
 
 
 @register_gradient("BroadcastTo")

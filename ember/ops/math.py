@@ -14,7 +14,7 @@ import numpy as np
 from ember import dtypes
 from ember.errors import InvalidArgumentError
 from ember.tape import apply, register_gradient
-from ember.tensor import Tensor, convert_to_tensor
+from ember.tensor import Tensor, Variable, convert_to_tensor
 
 # ---------------------------------------------------------------------------------------
 # Conversion of operands (TF's rules: two tensors must share a dtype; a Python scalar or
@@ -34,7 +34,12 @@ def _as(value, ref: Tensor, op: str) -> Tensor:
             raise InvalidArgumentError(
                 f"{op}: cannot use the float {value!r} with a tensor of dtype "
                 f"{dtypes.from_numpy(dt).name}. Use tf.cast to convert the tensor first.")
-        return Tensor._wrap(np.asarray(value, dtype=dt))
+        try:
+            return Tensor._wrap(np.asarray(value, dtype=dt))
+        except OverflowError:
+            raise InvalidArgumentError(
+                f"{op}: {value!r} does not fit in the tensor's dtype "
+                f"{dtypes.from_numpy(dt).name}. Use tf.cast to widen the tensor first.") from None
     arr = np.asarray(value.numpy() if isinstance(value, Tensor) else value)
     if arr.dtype.kind in "OUS" and dt.kind != "O":
         raise InvalidArgumentError(f"{op}: cannot combine a {arr.dtype} value with a tensor "
@@ -69,9 +74,15 @@ def _pair(x, y, op: str):
 
 
 def _broadcast_error(op, x, y, e):
-    return InvalidArgumentError(
-        f"{op}: incompatible shapes {tuple(x.shape)} and {tuple(y.shape)}: they cannot be "
-        f"broadcast together ({e}).")
+    try:
+        np.broadcast_shapes(x._value.shape, y._value.shape)
+    except ValueError:
+        return InvalidArgumentError(
+            f"{op}: incompatible shapes {tuple(x.shape)} and {tuple(y.shape)}: they cannot be "
+            f"broadcast together ({e}).")
+    # The shapes fit: NumPy refused the values (e.g. integers to negative powers).
+    return InvalidArgumentError(f"{op} of {x.dtype.name} tensors of shapes {tuple(x.shape)} "
+                                f"and {tuple(y.shape)}: {e}")
 
 
 def _binary(op: str, fn, x, y):
@@ -83,10 +94,12 @@ def _binary(op: str, fn, x, y):
     return apply(op, value, (x, y))
 
 
-def _numeric(x, op):
-    if x._value.dtype.kind not in "fiub":
-        raise InvalidArgumentError(f"{op}: expected a numeric tensor, got dtype "
-                                   f"{x.dtype.name}.")
+def _floating(x, op):
+    # TF has no integer kernels for exp, log, sigmoid...: NumPy would silently give float64
+    # (or, for sigmoid's astype, truncate to 0), so refuse with the fix instead.
+    if x._value.dtype.kind != "f":
+        raise InvalidArgumentError(f"{op}: expected a floating-point tensor, got dtype "
+                                   f"{x.dtype.name}. Use tf.cast(x, tf.float32) first.")
     return x
 
 
@@ -224,7 +237,7 @@ def _square_grad(g, out, x):
 
 def sqrt(x, name=None):
     """√x."""
-    x = _t(x)
+    x = _floating(_t(x), "Sqrt")
     with np.errstate(invalid="ignore"):
         return apply("Sqrt", np.sqrt(x._value), (x,))
 
@@ -236,7 +249,7 @@ def _sqrt_grad(g, out, x):
 
 def rsqrt(x, name=None):
     """1/√x."""
-    x = _t(x)
+    x = _floating(_t(x), "Rsqrt")
     with np.errstate(divide="ignore", invalid="ignore"):
         return apply("Rsqrt", 1.0 / np.sqrt(x._value), (x,))
 
@@ -248,7 +261,7 @@ def _rsqrt_grad(g, out, x):
 
 def exp(x, name=None):
     """eˣ."""
-    x = _t(x)
+    x = _floating(_t(x), "Exp")
     with np.errstate(over="ignore"):
         return apply("Exp", np.exp(x._value), (x,))
 
@@ -260,7 +273,7 @@ def _exp_grad(g, out, x):
 
 def log(x, name=None):
     """Natural logarithm."""
-    x = _t(x)
+    x = _floating(_t(x), "Log")
     with np.errstate(divide="ignore", invalid="ignore"):
         return apply("Log", np.log(x._value), (x,))
 
@@ -272,7 +285,7 @@ def _log_grad(g, out, x):
 
 def log1p(x, name=None):
     """log(1 + x), accurate for small x."""
-    x = _t(x)
+    x = _floating(_t(x), "Log1p")
     with np.errstate(divide="ignore", invalid="ignore"):
         return apply("Log1p", np.log1p(x._value), (x,))
 
@@ -284,7 +297,7 @@ def _log1p_grad(g, out, x):
 
 def expm1(x, name=None):
     """eˣ - 1, accurate for small x."""
-    x = _t(x)
+    x = _floating(_t(x), "Expm1")
     return apply("Expm1", np.expm1(x._value), (x,))
 
 
@@ -311,7 +324,7 @@ def sign(x, name=None):
 
 
 def sin(x, name=None):
-    x = _t(x)
+    x = _floating(_t(x), "Sin")
     return apply("Sin", np.sin(x._value), (x,))
 
 
@@ -321,7 +334,7 @@ def _sin_grad(g, out, x):
 
 
 def cos(x, name=None):
-    x = _t(x)
+    x = _floating(_t(x), "Cos")
     return apply("Cos", np.cos(x._value), (x,))
 
 
@@ -403,7 +416,7 @@ def _stable_sigmoid(z: np.ndarray) -> np.ndarray:
 
 def sigmoid(x, name=None):
     """σ(z) = 1 / (1 + e^(-z)), computed without overflow for large |z|."""
-    x = _numeric(_t(x), "Sigmoid")
+    x = _floating(_t(x), "Sigmoid")
     return apply("Sigmoid", _stable_sigmoid(x._value), (x,))
 
 
@@ -414,7 +427,7 @@ def _sigmoid_grad(g, out, x):
 
 def tanh(x, name=None):
     """tanh(z) = (e^z - e^(-z)) / (e^z + e^(-z))."""
-    x = _t(x)
+    x = _floating(_t(x), "Tanh")
     return apply("Tanh", np.tanh(x._value), (x,))
 
 
@@ -437,7 +450,7 @@ def _relu_grad(g, out, x):
 
 def softplus(x, name=None):
     """log(1 + eˣ), computed as logaddexp(0, x) so large |x| neither overflows nor underflows."""
-    x = _t(x)
+    x = _floating(_t(x), "Softplus")
     return apply("Softplus", np.logaddexp(x._value, 0).astype(x._value.dtype), (x,))
 
 
@@ -522,6 +535,9 @@ def cast(x, dtype, name=None):
     x = _t(x)
     want = dtypes.as_dtype(dtype)
     if x._value.dtype == want._np:
+        if isinstance(x, Variable):  # a snapshot, as TF's read: later assigns must not show
+            from ember.ops.array import identity
+            return identity(x)
         return x
     if want is dtypes.string or x._value.dtype.kind == "O":
         raise InvalidArgumentError(f"Cast: cannot cast {x.dtype.name} to {want.name}.")

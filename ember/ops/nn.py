@@ -11,6 +11,7 @@ import numpy as np
 
 from ember.errors import InvalidArgumentError
 from ember.ops.array import expand_dims, one_hot
+from ember.ops.math import abs as abs_
 from ember.ops.math import (
     add,
     exp,
@@ -27,7 +28,6 @@ from ember.ops.math import (
     tanh,
     where,
 )
-from ember.ops.math import abs as abs_
 from ember.ops.reduce import reduce_sum
 from ember.tape import apply, register_gradient
 from ember.tensor import Tensor, convert_to_tensor
@@ -105,10 +105,23 @@ def gelu(features, approximate=False, name=None):
 
 @register_gradient("Gelu")
 def _gelu_grad(g, out, x):
+    return multiply(g, _gelu_slope(x))
+
+
+def _gelu_slope(x):
+    """dGELU/dx = Φ(x) + x·φ(x): an op of its own, so that second derivatives exist."""
     v = x._value
     cdf = 0.5 * (1.0 + _erf(v / np.sqrt(2.0)))
     pdf = np.exp(-0.5 * v * v) / np.sqrt(2 * np.pi)
-    return multiply(g, Tensor._wrap((cdf + v * pdf).astype(g._value.dtype)))
+    return apply("GeluSlope", (cdf + v * pdf).astype(v.dtype), (x,))
+
+
+@register_gradient("GeluSlope")
+def _gelu_slope_grad(g, out, x):
+    # d/dx [Φ(x) + x·φ(x)] = φ(x)·(2 - x²)
+    x2 = multiply(x, x)
+    pdf = multiply(exp(multiply(x2, -0.5)), 1.0 / _pymath.sqrt(2 * _pymath.pi))
+    return multiply(g, multiply(pdf, subtract(2.0, x2)))
 
 
 def silu(features, beta=1.0, name=None):
@@ -314,6 +327,17 @@ def dense(x, kernel, bias=None, activation=None):
     if xv.ndim != 2 or xv.shape[1] != wv.shape[0]:
         raise InvalidArgumentError(f"dense: expected inputs of shape (batch, {wv.shape[0]}); "
                                    f"received {tuple(xv.shape)}.")
+    if activation not in _FUSED and activation not in ("sigmoid", "softmax"):
+        raise ValueError(f"dense: activation must be None, 'linear', 'relu', 'tanh', 'sigmoid' "
+                         f"or 'softmax'; received {activation!r}. Apply other activations as "
+                         "a separate op on the output.")
+    if bias is not None:
+        bias = _t(bias)
+        if bias._value.dtype != wv.dtype or bias._value.shape != wv.shape[1:]:
+            raise InvalidArgumentError(
+                f"dense: bias must be a {w.dtype.name} vector of shape ({wv.shape[1]},) for a "
+                f"kernel of shape {tuple(wv.shape)}; received {bias.dtype.name} of shape "
+                f"{tuple(bias.shape)}.")
     z = xv @ wv
     inputs = (x, w)
     if bias is not None:

@@ -144,15 +144,18 @@ def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
 
 @register_gradient("Prod")
 def _prod_grad(g, out, x, axes, keepdims):
-    # d/dx_i Π x = Π_{j≠i} x_j, computed without dividing by x_i (safe when some x_i = 0).
+    g_full = broadcast_to(_expand_back(g, x, axes, keepdims), x._value.shape)
+    if np.all(x._value != 0):
+        # d/dx_i Π x = Π / x_i, written in ops so a tape watching this rule differentiates again.
+        return multiply(g_full, divide(_expand_back(out, x, axes, keepdims), x))
+    # With a zero factor: Π_{j≠i} x_j from exclusive cumulative products (first order only).
     moved = np.moveaxis(x._value, axes, range(len(axes)))
     flat = moved.reshape((-1,) + moved.shape[len(axes):])
     left = np.cumprod(np.concatenate([np.ones_like(flat[:1]), flat[:-1]]), axis=0)
     right = np.cumprod(np.concatenate([np.ones_like(flat[:1]), flat[::-1][:-1]]), axis=0)[::-1]
     others = (left * right).reshape(moved.shape)
     others = np.moveaxis(others, range(len(axes)), axes)
-    return multiply(broadcast_to(_expand_back(g, x, axes, keepdims), x._value.shape),
-                    Tensor._wrap(np.ascontiguousarray(others)))
+    return multiply(g_full, Tensor._wrap(np.ascontiguousarray(others)))
 
 
 def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):

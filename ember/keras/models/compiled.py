@@ -77,13 +77,25 @@ class CompiledLoss:
 
 
 def _loss_object(losses, spec):
-    """A callable ``(y_true, y_pred, sample_weight=None) -> scalar`` for a loss spec."""
+    """A callable ``(y_true, y_pred, sample_weight=None) -> scalar`` for a loss spec.
+
+    'crossentropy'/'ce' depend on the data's shapes, so they resolve on the first batch.
+    """
     if spec is None:
         return None
-    obj = losses.get(spec)
-    if isinstance(obj, losses.Loss):
-        return obj
-    return losses.LossFunctionWrapper(obj, name=getattr(obj, "__name__", "loss"))
+    if isinstance(spec, str) and spec.lower() in ("crossentropy", "ce"):
+        return _DeferredLoss(losses, spec)
+    return losses.get_loss(spec)
+
+
+class _DeferredLoss:
+    def __init__(self, losses, spec):
+        self._losses, self._spec, self._obj = losses, spec, None
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if self._obj is None:
+            self._obj = self._losses.get_loss(self._spec, y_true, y_pred)
+        return self._obj(y_true, y_pred, sample_weight=sample_weight)
 
 
 class CompiledMetrics:
@@ -121,7 +133,7 @@ class CompiledMetrics:
             for spec in _as_list(specs):
                 yt = y_true[0] if multi else y_true
                 yp = y_pred[0] if multi else y_pred
-                m = metrics_mod.get_metric(spec, _np(yt), _np(yp))
+                m = metrics_mod.get_metric(spec, _np(yt), _np(yp), loss=self._loss)
                 if prefix:
                     m.name = prefix + m.name
                 out.append(m)

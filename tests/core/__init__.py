@@ -1,0 +1,1 @@
+"""Tests that prove Ember's core: tensors, ops, gradients, the tape."""
