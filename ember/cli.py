@@ -26,6 +26,13 @@ import numpy as np
 DATASETS = ("mnist", "fashion_mnist")
 
 
+def _file_mode():
+    """The mode ``open`` would give a new file (0o666 less the umask); mkstemp gives 0o600."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _write_text(path, text):
     """Writes a text file atomically (temporary file in the same folder, then rename)."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -33,6 +40,7 @@ def _write_text(path, text):
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -46,6 +54,7 @@ def _save_npz(path, **arrays):
     os.close(fd)
     try:
         np.savez_compressed(tmp, **arrays)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -130,10 +139,14 @@ def train(args) -> int:
     if args.dataset in (None, "auto") and name == "fashion_mnist":
         say("MNIST files not found; training on Fashion-MNIST instead.")
     say(f"Dataset: {pretty} ({len(x_train)} training / {len(x_test)} test images)")
+    model = build_model(args.model)  # before the folder: a bad --model leaves nothing behind
     out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    os.makedirs(out, exist_ok=True)
-
-    model = build_model(args.model)
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        print(f"ember train: cannot make the run folder {out}: {e.strerror or e}",
+              file=sys.stderr)
+        return 2
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     callbacks = [
@@ -319,7 +332,8 @@ def make_parser():
     t.add_argument("--out", default=None, help="run folder (default runs/<date-time>)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--limit", type=_positive, default=None,
-                   help="use only the first N training images (quick runs)")
+                   help="use only the first N training images and N/5 test images "
+                        "(quick runs)")
     t.set_defaults(func=train)
     pl = sub.add_parser("plot", help="redraw the pictures of a run folder")
     pl.add_argument("run_dir")
@@ -348,6 +362,12 @@ def main(argv=None) -> int:
         return 130
     except FileNotFoundError as e:
         print(f"ember: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:
+        from ember.keras.datasets.files import DatasetFileError
+        if not isinstance(e, DatasetFileError):
+            raise
+        print(f"ember: {e}", file=sys.stderr)  # a damaged data file: say which, no traceback
         return 2
 
 

@@ -140,9 +140,11 @@ def multiply(x, y, name=None):
     return _binary("Mul", np.multiply, x, y)
 
 
-@register_gradient("Mul")
-def _mul_grad(g, out, x, y):
-    return multiply(g, y), multiply(g, x)
+@register_gradient("Mul", wants_needs=True)
+def _mul_grad(g, out, x, y, needs):
+    # Skipping the side that needs no gradient halves the work when one factor is a
+    # constant (a dropout mask, a loss weight).
+    return (multiply(g, y) if needs[0] else None), (multiply(g, x) if needs[1] else None)
 
 
 def divide(x, y, name=None):
@@ -162,9 +164,10 @@ def divide(x, y, name=None):
 truediv = divide
 
 
-@register_gradient("RealDiv")
-def _div_grad(g, out, x, y):
-    return divide(g, y), negative(divide(multiply(g, out), y))
+@register_gradient("RealDiv", wants_needs=True)
+def _div_grad(g, out, x, y, needs):
+    return (divide(g, y) if needs[0] else None,
+            negative(divide(multiply(g, out), y)) if needs[1] else None)
 
 
 def floordiv(x, y, name=None):
@@ -444,8 +447,21 @@ def relu(x, name=None):
 
 @register_gradient("Relu")
 def _relu_grad(g, out, x):
-    # The mask is a constant (its own derivative is zero), so this stays exact to 2nd order.
-    return multiply(g, Tensor._wrap((out._value > 0).astype(g._value.dtype)))
+    return relu_grad(g, out)
+
+
+def relu_grad(g, out):
+    """g where out > 0, else 0: ReLU's backward pass as one op.
+
+    The mask depends on ``out`` only through a comparison, whose derivative is zero, so
+    the rule below (the same masking of the incoming gradient) is exact to every order.
+    """
+    return apply("ReluGrad", np.multiply(g._value, out._value > 0), (g,), {"out": out})
+
+
+@register_gradient("ReluGrad")
+def _relu_grad_grad(gg, res, g, out):
+    return relu_grad(gg, out)
 
 
 def softplus(x, name=None):

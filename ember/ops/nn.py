@@ -22,6 +22,7 @@ from ember.ops.math import (
     multiply,
     negative,
     relu,
+    relu_grad,
     sigmoid,
     softplus,
     subtract,
@@ -295,8 +296,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     shape = x._value.shape if noise_shape is None else tuple(
         x._value.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
     keep = _random.uniform_array(shape, seed) >= np.float32(rate)
-    mask = keep.astype(x._value.dtype)
-    mask *= x._value.dtype.type(1.0 / (1.0 - rate))
+    mask = np.multiply(keep, x._value.dtype.type(1.0 / (1.0 - rate)), dtype=x._value.dtype)
     return multiply(x, Tensor._wrap(mask))
 
 
@@ -360,7 +360,7 @@ _NO_ACT = {"act": None}
 @register_gradient("Dense", wants_needs=True)
 def _dense_grad(g, out, x, w, b=None, *, needs, act):
     if act == "relu":
-        gz = multiply(g, Tensor._wrap((out._value > 0).astype(g._value.dtype)))
+        gz = relu_grad(g, out)
     elif act == "tanh":
         gz = multiply(g, subtract(1.0, multiply(out, out)))
     else:

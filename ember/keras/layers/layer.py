@@ -24,6 +24,8 @@ from ember.keras import initializers as _initializers
 from ember.keras import regularizers as _regularizers
 from ember.tensor import Tensor, Variable, convert_to_tensor
 
+KerasTensor = symbolic_call = None  # bound below (input_layer imports this module)
+
 _name_counts: defaultdict = defaultdict(int)
 
 
@@ -45,9 +47,16 @@ def unique_name(base: str) -> str:
 
 
 class _CallContext:
-    """The ``training`` flag of the outermost call, inherited by sublayers that aren't told."""
+    """The ``training`` flag of the outermost call, inherited by sublayers that aren't told,
+    and how deep in nested layer calls we are."""
 
     training = None
+    depth = 0
+
+
+# Layers holding losses from their last call (add_loss, activity regularizers): cleared when
+# the next outermost call starts, as Keras does, without walking the whole model every call.
+_loss_holders: dict = {}
 
 
 _ctx = _CallContext()
@@ -289,18 +298,15 @@ class Layer:
 
     # -- losses -------------------------------------------------------------------------
     def add_loss(self, loss):
-        """Adds a loss term (e.g. an activity penalty) computed during ``call``."""
+        """Adds a loss term (e.g. an activity penalty) computed during ``call``; the next
+        outermost call starts afresh."""
         self._losses.append(loss)
+        _loss_holders[id(self)] = self
 
     @property
     def losses(self) -> list:
         """Regularization terms: weight penalties (recomputed now) and those added by calls."""
-        out = []
-        for layer in self._flatten_layers():
-            out.extend(layer._losses)
-            for var, reg in layer.__dict__.get("_regularizers_list", ()):
-                out.append(reg(var))
-        return out
+        return _loss_terms(self._flatten_layers())
 
     def _clear_losses(self):
         for layer in self._flatten_layers():
@@ -322,12 +328,12 @@ class Layer:
                 self._initial_weights = None
 
     def __call__(self, inputs, *args, **kwargs):
-        from ember.keras.layers.input_layer import KerasTensor, symbolic_call
-        first = inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs
-        if isinstance(first, KerasTensor) or (isinstance(inputs, dict) and any(
-                isinstance(v, KerasTensor) for v in inputs.values())):
-            return symbolic_call(self, inputs, args, kwargs)
-        inputs = self._convert_inputs(inputs)
+        if type(inputs) is not Tensor:
+            first = inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs
+            if isinstance(first, KerasTensor) or (isinstance(inputs, dict) and any(
+                    isinstance(v, KerasTensor) for v in inputs.values())):
+                return symbolic_call(self, inputs, args, kwargs)
+            inputs = self._convert_inputs(inputs)
         if not self.built:
             self._maybe_build(_shape_of(inputs))
         if self.input_spec is not None:
@@ -346,14 +352,20 @@ class Layer:
             training = bool(training)
         if takes[0]:
             kwargs["training"] = training
+        if _ctx.depth == 0 and _loss_holders:
+            for layer in _loss_holders.values():
+                layer._losses.clear()
+            _loss_holders.clear()
         _ctx.training = training
+        _ctx.depth += 1
         try:
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             _ctx.training = outer
+            _ctx.depth -= 1
         if self.activity_regularizer is not None and isinstance(outputs, Tensor):
-            self._losses.append(ops.divide(self.activity_regularizer(outputs),
-                                           float(max(outputs.shape[0] or 1, 1))))
+            self.add_loss(ops.divide(self.activity_regularizer(outputs),
+                                     float(max(outputs.shape[0] or 1, 1))))
         return outputs
 
     def _convert_inputs(self, x):
@@ -446,6 +458,15 @@ _UNTRACKED = {"_tracked_weights_cache", "_inbound_nodes", "_outbound_nodes", "_r
               "_keras_history", "_initial_weights", "_train_state"}
 
 
+def _loss_terms(layers) -> list:
+    out = []
+    for layer in layers:
+        out.extend(layer._losses)
+        for var, reg in layer.__dict__.get("_regularizers_list", ()):
+            out.append(reg(var))
+    return out
+
+
 def _shape_of(x):
     if isinstance(x, Tensor):
         return tuple(x._value.shape)
@@ -461,3 +482,6 @@ def as_tensor(x, dtype="float32"):
     if isinstance(x, Tensor):
         return x
     return convert_to_tensor(np.asarray(x, dtype=dtypes.as_dtype(dtype)._np))
+
+
+from ember.keras.layers.input_layer import KerasTensor, symbolic_call  # noqa: E402,F811

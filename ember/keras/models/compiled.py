@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ember import ops
 from ember.tensor import Tensor
 
@@ -27,8 +29,33 @@ class CompiledLoss:
             self._fns = _loss_object(losses, loss)
         else:
             self._fns = None
+        # The model's "loss" Mean, set by compile(): Keras 2's `compiled_loss(...)` records
+        # each batch's total there, so a custom train_step that calls it reports the loss.
+        self.tracker = None
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
+        """Keras 2's ``self.compiled_loss(y, y_pred, regularization_losses=self.losses)``.
+
+        The compiled loss plus the sum of ``regularization_losses``, recorded in the
+        model's "loss" metric (weighted by the batch size), as tf.keras 2 does; returns
+        the total to differentiate. ``Model.compute_loss`` uses ``compute`` instead.
+        """
+        from ember.keras.models.data import _leaves
+        total = self.compute(y_true, y_pred, sample_weight) if self.active else None
+        if regularization_losses:
+            extra = list(regularization_losses)
+            reg = extra[0] if len(extra) == 1 else ops.add_n(extra)
+            total = reg if total is None else ops.add(total, reg)
+        if total is None:
+            total = Tensor(np.zeros((), np.float32))
+        if self.tracker is not None:
+            first = _leaves(y_pred)[0]
+            self.tracker.update_state(total, sample_weight=np.shape(first)[0]
+                                      if np.ndim(first) else 1)
+        return total
+
+    def compute(self, y_true, y_pred, sample_weight=None):
+        """The compiled loss of one batch: each output's loss times its weight, summed."""
         fns = self._fns
         if not isinstance(y_pred, (list, tuple, dict)):
             if isinstance(fns, list):
@@ -103,7 +130,13 @@ class CompiledMetrics:
 
     'accuracy' becomes binary, sparse categorical or categorical accuracy from those
     shapes (and the loss), as Keras does.
+
+    Until then the container stands in ``model.metrics`` as one metric named
+    "compile_metrics" (Keras 3's name), so that a custom ``train_step`` looping
+    ``for m in self.metrics: m.update_state(y, y_pred)`` resolves and updates them.
     """
+
+    name = "compile_metrics"
 
     def __init__(self, metrics, weighted_metrics, output_names=None, loss=None):
         self._specs = metrics
@@ -118,6 +151,17 @@ class CompiledMetrics:
         if self._metrics is None:
             return []
         return self._metrics + self._weighted
+
+    def tracked(self) -> list:
+        """What ``model.metrics`` lists: the resolved metrics, or this container before
+        the first batch when metrics were compiled."""
+        if self._metrics is None:
+            return [self] if self._specs or self._weighted_specs else []
+        return self.metrics
+
+    def result(self) -> dict:
+        """``{name: value}`` of each resolved metric ({} before the first batch)."""
+        return {m.name: m.result() for m in self.metrics}
 
     def _build(self, y_true, y_pred):
         from ember.keras import metrics as metrics_mod

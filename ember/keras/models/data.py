@@ -80,6 +80,8 @@ def _take(v, idx):
         return {k: _take(a, idx) for k, a in v.items()}
     if isinstance(v, list):
         return [_take(a, idx) for a in v]
+    if isinstance(idx, np.ndarray):
+        return np.take(v, idx, axis=0)  # faster than v[idx] for a gather along axis 0
     return v[idx]
 
 

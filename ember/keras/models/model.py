@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from ember.keras.layers.layer import Layer
+from ember.keras.layers.layer import Layer, _loss_terms
 from ember.keras.models import data as data_mod
 from ember.tape import GradientTape
 from ember.tensor import Tensor
@@ -36,6 +36,13 @@ class Model(Layer):
                 args and _looks_symbolic(args[0]))):
             from ember.keras.models.functional import Functional
             return super().__new__(Functional)
+        if cls is not Model and (_looks_symbolic(kwargs.get("inputs")) or (
+                args and _looks_symbolic(args[0]))):
+            # `class Custom(Model)` called as Custom(inputs, outputs): a functional model
+            # with the subclass's overrides (Keras's way to customise train_step).
+            from ember.keras.models.functional import Functional
+            if not issubclass(cls, Functional):
+                return super().__new__(_functional_subclass(cls))
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -83,6 +90,7 @@ class Model(Layer):
                                                 self._output_names(), loss)
         from ember.keras import metrics as metrics_mod
         self._loss_tracker = metrics_mod.Mean(name="loss")
+        self.compiled_loss.tracker = self._loss_tracker  # Keras 2's compiled_loss(...) records
         self.compiled = True
         self.stop_training = False
         self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
@@ -102,7 +110,7 @@ class Model(Layer):
         """The loss tracker and the compiled metrics (after the first batch has been seen)."""
         if not self.compiled:
             return []
-        return [self._loss_tracker] + self.compiled_metrics.metrics
+        return [self._loss_tracker] + self.compiled_metrics.tracked()
 
     @property
     def metrics_names(self) -> list:
@@ -115,9 +123,10 @@ class Model(Layer):
     # -- the steps (overridable, as in Keras) -------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled loss plus every regularization term in ``self.losses``."""
-        loss = self.compiled_loss(y, y_pred, sample_weight) if self.compiled_loss.active \
+        loss = self.compiled_loss.compute(y, y_pred, sample_weight) if self.compiled_loss.active \
             else None
-        extra = self.losses
+        state = self._train_state
+        extra = _loss_terms(state["layers"]) if state is not None else self.losses
         if extra:
             from ember import ops
             reg = extra[0] if len(extra) == 1 else ops.add_n(extra)
@@ -140,12 +149,20 @@ class Model(Layer):
         x, y, sample_weight = data_mod.unpack_x_y_sample_weight(data)
         state = self._train_state
         variables = state["variables"] if state is not None else self.trainable_variables
+        optimizer = self.optimizer
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
+            scaled = loss if optimizer.loss_scale_factor is None else optimizer.scale_loss(loss)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
-        grads = tape.gradient(loss, variables)
+        grads = tape.gradient(scaled, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
+        if state is not None and not state["batch_logs"] and \
+                type(self).compute_metrics is Model.compute_metrics:
+            # Nobody reads per-batch logs (no progress bar on a terminal, no batch
+            # callbacks): update the metrics but skip reading them out every step.
+            self.compiled_metrics.update_state(y, y_pred, sample_weight)
+            return None
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data):
@@ -216,24 +233,31 @@ class Model(Layer):
                                      steps=train.steps)
         self.stop_training = False
         self._build_for_data(train)
-        self._train_state = {"variables": self.trainable_variables}
+        # Computed once per fit, not per step: the walk over the layers is pure overhead.
+        self._train_state = {"variables": self.trainable_variables,
+                             "layers": self._flatten_layers()}
         logs = {}
         callback_list.on_train_begin()
+        self._train_state["batch_logs"] = callback_list.needs_batch_logs
         try:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
                 step = -1
+                step_logs = None
                 for step, batch in enumerate(train):
                     callback_list.on_train_batch_begin(step)
-                    logs = _floats(self.train_step(_pack(batch)))
-                    callback_list.on_train_batch_end(step, logs)
+                    step_logs = self.train_step(_pack(batch))
+                    callback_list.on_train_batch_end(step, None if step_logs is None
+                                                     else _floats(step_logs))
                     if self.stop_training:
                         break
                 if step < 0:
                     raise ValueError("The training data produced no batches: the data set is "
                                      "empty (or steps_per_epoch is 0).")
-                epoch_logs = dict(logs)
+                # The epoch's logs are the last step's (running means, as in Keras).
+                epoch_logs = _floats(step_logs if step_logs is not None
+                                     else self.get_metrics_result())
                 if val_source is not None and _should_validate(validation_freq, epoch):
                     val_logs = self._run_evaluation(val_source, callback_list=callback_list)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -243,6 +267,9 @@ class Model(Layer):
                     break
         finally:
             self._train_state = None
+        if getattr(self.optimizer, "use_ema", False):
+            # As Keras: after training the weights become their moving averages.
+            self.optimizer.finalize_variable_values(self.trainable_variables)
         callback_list.on_train_end(logs)
         return self.history
 
@@ -464,6 +491,19 @@ class _AsLayer(Layer):
 
     def call(self, inputs, training=None):
         return self._model(inputs, training=False)
+
+
+_FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _functional_subclass(cls):
+    """``cls`` with ``Functional`` mixed in after it (made once per class)."""
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        from ember.keras.models.functional import Functional
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                           {"__module__": cls.__module__,
+                                            "__qualname__": cls.__qualname__})
+    return _FUNCTIONAL_SUBCLASSES[cls]
 
 
 def _looks_symbolic(x):

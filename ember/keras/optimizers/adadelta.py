@@ -25,6 +25,8 @@ class Adadelta(Optimizer):
         **kwargs: the base ``Optimizer`` arguments (weight_decay, clipnorm, ...).
     """
 
+    _elementwise_update = True
+
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="adadelta", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.rho = check_in_range("rho", rho)

@@ -25,6 +25,8 @@ class Adagrad(Optimizer):
         **kwargs: the base ``Optimizer`` arguments (weight_decay, clipnorm, ...).
     """
 
+    _elementwise_update = True
+
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  name="adagrad", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)

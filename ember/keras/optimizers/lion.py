@@ -24,6 +24,8 @@ class Lion(Optimizer):
         **kwargs: the base ``Optimizer`` arguments (weight_decay, clipnorm, ...).
     """
 
+    _elementwise_update = True
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         if not 0 < (beta_1 if isinstance(beta_1, (int, float)) else -1) <= 1:

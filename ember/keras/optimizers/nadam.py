@@ -29,6 +29,8 @@ class Nadam(Optimizer):
         **kwargs: the base ``Optimizer`` arguments (weight_decay, clipnorm, ...).
     """
 
+    _elementwise_update = True
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  name="nadam", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)

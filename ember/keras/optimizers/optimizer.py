@@ -37,6 +37,15 @@ _RESERVED = frozenset({"variable", "index", "scratch", "scratch2", "grad_buffer"
                        "decay"})
 
 
+class _FlatVariable:
+    """Stands for all pooled variables at once in ``update_step`` (only ``_value`` is read)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value):
+        self._value = value
+
+
 class _VariableState:
     """One trained variable's optimizer state.
 
@@ -326,7 +335,8 @@ class Optimizer:
 
     def _slots(self, variable) -> _VariableState:
         """The state of ``variable``: its slot arrays as attributes, plus ``scratch``."""
-        return self._state[id(variable)]
+        state = self._state.get(id(variable))
+        return state if state is not None else self._flat_state
 
     # Keras 3's helpers, for optimizers written the Keras way.
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="mean",
@@ -444,7 +454,10 @@ class Optimizer:
             state = self._state
             new = [v for v in variables if id(v) not in state]
             if new:
+                first = not state
                 self.build(new)
+                if first:
+                    self._consolidate(variables)
         if len(grads) != len(variables):
             raise ValueError(
                 f"Received {len(grads)} gradients for {len(variables)} variables; each "
@@ -473,6 +486,76 @@ class Optimizer:
                 "a `loss` argument?", stacklevel=2)
         self._apply_arrays(kept_grads, kept_vars)
         return self._iterations
+
+    # Subclasses whose update_step is elementwise (every built-in optimizer) can update all
+    # variables as one flat array: ten NumPy calls a step instead of ten per variable.
+    _elementwise_update = False
+
+    def _consolidate(self, variables):
+        """Moves ``variables`` and their slots into one flat buffer each (views per variable).
+
+        Afterwards an update of exactly these variables is one ``update_step`` over the flat
+        arrays; any other update still goes variable by variable through the same views.
+        Done once, when the optimizer is first built, before any update.
+        """
+        self._flat = None
+        own = type(self).update_step.__module__.startswith("ember.keras.optimizers.")
+        if not (self._elementwise_update and own) or len(variables) < 2:
+            return
+        dtype = variables[0]._value.dtype
+        if any(v._value.dtype != dtype for v in variables) or len(
+                {id(v) for v in variables}) != len(variables):
+            return
+        states = [self._state[id(v)] for v in variables]
+        names = list(states[0].slot_variables)
+        if any(list(st.slot_variables) != names for st in states):
+            return
+        sizes = [v._value.size for v in variables]
+        total = sum(sizes)
+        offsets = np.cumsum([0] + sizes)
+
+        def pool(arrays):
+            flat = np.empty(total, dtype)
+            views = []
+            for a, lo, hi in zip(arrays, offsets[:-1], offsets[1:]):
+                view = flat[lo:hi].reshape(a.shape)
+                view[...] = a
+                views.append(view)
+            return flat, views
+
+        flat_w, views = pool([v._value for v in variables])
+        for v, view in zip(variables, views):
+            v._value = view  # Variable.assign writes into the view, so the pool stays valid
+        flat_state = _VariableState(_FlatVariable(flat_w), -1)
+        for name in names:
+            flat, views = pool([st.slot_variables[name]._value for st in states])
+            for st, view in zip(states, views):
+                st.slot_variables[name]._value = view
+                setattr(st, name, view)
+            setattr(flat_state, name, flat)
+        flat_scratch, views = pool([st.scratch for st in states])
+        for st, view in zip(states, views):
+            st.scratch = view
+        flat_state.scratch = flat_scratch
+        grad = np.empty(total, dtype)
+        # Kept apart from ``_state``: loops over the per-variable states must not see the pool.
+        self._flat_state = flat_state
+        self._flat = (list(variables), flat_state.variable,
+                      [grad[lo:hi].reshape(v._value.shape)
+                       for v, lo, hi in zip(variables, offsets[:-1], offsets[1:])], grad)
+
+    def _flat_update(self, grads, variables, learning_rate) -> bool:
+        """One update_step over the pooled arrays, if ``variables`` is the pooled set."""
+        flat = getattr(self, "_flat", None)
+        if flat is None:
+            return False
+        pooled, flat_var, grad_views, grad = flat
+        if len(variables) != len(pooled) or any(a is not b for a, b in zip(variables, pooled)):
+            return False
+        for g, view in zip(grads, grad_views):
+            np.copyto(view, g)
+        self.update_step(grad, flat_var, learning_rate)
+        return True
 
     def _buffer(self, variable):
         state = self._state[id(variable)]
@@ -504,8 +587,8 @@ class Optimizer:
         self._t = (iterations // steps if steps else iterations) + 1
         self._begin_step(learning_rate)
         wd = self.weight_decay
-        for g, v in zip(grads, variables):
-            if wd:
+        if wd:
+            for v in variables:
                 state = self._state[id(v)]
                 if state.decay is None:
                     state.decay = self._use_weight_decay(v)
@@ -513,7 +596,9 @@ class Optimizer:
                     w = v._value
                     np.multiply(w, wd * learning_rate, out=state.scratch)
                     w -= state.scratch
-            self.update_step(g, v, learning_rate)
+        if not self._flat_update(grads, variables, learning_rate):
+            for g, v in zip(grads, variables):
+                self.update_step(g, v, learning_rate)
         for v in variables:
             if v.constraint is not None:
                 v.assign(v.constraint(v))

@@ -29,6 +29,8 @@ class SGD(Optimizer):
             loss_scale_factor, gradient_accumulation_steps, lr, decay).
     """
 
+    _elementwise_update = True
+
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.momentum = check_in_range("momentum", momentum)
