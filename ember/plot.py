@@ -16,7 +16,6 @@ from __future__ import annotations
 import inspect
 import math
 import os
-import tempfile
 
 import numpy as np
 
@@ -57,15 +56,9 @@ def _save(fig, path) -> None:
             f"but {directory} does not exist."
         )
     fmt = os.path.splitext(path)[1].lstrip(".").lower() or "png"
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=fmt)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a picture is meant to be shared
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    from ember.atomic import atomic_path
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        fig.savefig(f, format=fmt)
 
 
 def _numpy(value, name: str) -> np.ndarray:

@@ -86,6 +86,11 @@ def assert_run_folder(run_dir, epochs):
         assert_picture(os.path.join(run_dir, name))
     leftovers = [n for n in os.listdir(run_dir) if n.startswith(".") or n.endswith(".part")]
     assert leftovers == []
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("history.csv", "summary.txt", "run.json", "predictions.npz") + PICTURES:
+        mode = os.stat(os.path.join(run_dir, name)).st_mode
+        assert mode & 0o004 or umask & 0o004, f"{name} is not readable by others: {oct(mode)}"
 
 
 # ----------------------------------------------------------------------------- train
@@ -233,14 +238,36 @@ def test_missing_mnist_says_where_it_looked(tmp_path, monkeypatch):
 
 
 def test_missing_mnist_as_a_command(tmp_path):
-    proc = run_command(["train", "--dataset", "mnist", "--out", str(tmp_path / "run")],
-                       env=offline_env(tmp_path))
-    if proc.returncode == 0 or os.path.isdir("/usr/share/datasets/mnist"):
+    if os.path.isdir(files.system_dir("mnist")):
         pytest.skip("MNIST is installed on this machine")
+    proc = run_command(["train", "--dataset", "mnist", "--epochs", "1", "--limit", "100",
+                        "--out", str(tmp_path / "run")], env=offline_env(tmp_path))
     assert proc.returncode == 2
     assert "MNIST not found. Looked in:" in proc.stderr
     assert str(tmp_path / "keras" / "datasets" / "mnist.npz") in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_damaged_data_file_is_named_without_a_traceback(tmp_path, monkeypatch):
+    (tmp_path / "keras" / "datasets").mkdir(parents=True)
+    (tmp_path / "keras" / "datasets" / "mnist.npz").write_bytes(b"PK\x03\x04 truncated")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("EMBER_OFFLINE", "1")
+    code, _, stderr = run_main(["train", "--dataset", "mnist", "--out", str(tmp_path / "run")])
+    assert code == 2
+    assert "mnist.npz" in stderr and "damaged or truncated" in stderr
+    assert not (tmp_path / "run").exists()
+
+
+@needs_fashion
+def test_out_that_is_a_file_fails_clearly(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    code, _, stderr = run_main(["train", "--dataset", "fashion_mnist", "--limit", "50",
+                                "--epochs", "1", "--out", str(taken), "--quiet"])
+    assert code == 2
+    assert f"cannot make the run folder {taken}" in stderr
+    assert taken.read_text() == "not a folder"
 
 
 def test_plot_of_a_missing_folder_fails_clearly(tmp_path):
@@ -267,6 +294,7 @@ def test_bad_arguments_are_refused(argv, message, tmp_path, monkeypatch):
     code, _, stderr = run_main(argv)
     assert code not in (0, None)
     assert message in stderr or message in str(code)
+    assert os.listdir(tmp_path) == []  # refused before any run folder was made
 
 
 # ----------------------------------------------------------------------------- info

@@ -211,6 +211,26 @@ class IterableBatches:
         else:
             self.steps = None
         self._iter = None
+        self._peeked = None
+
+    def peek(self):
+        """The first batch as (x, y, sample_weight), or None when there is none.
+
+        ``fit`` builds an unbuilt model from it before the first step (as Keras does), so
+        the optimizer sees every weight. A generator's peeked batch is still yielded first.
+        """
+        if self.is_sequence:
+            return unpack_x_y_sample_weight(self.source[0]) if len(self.source) else None
+        if self.is_generator:
+            if self._peeked is None:
+                try:
+                    self._peeked = next(self.source)
+                except StopIteration:
+                    return None
+            return unpack_x_y_sample_weight(self._peeked)
+        for batch in self.source:
+            return unpack_x_y_sample_weight(batch)
+        return None
 
     def __iter__(self):
         if self.is_sequence:
@@ -228,6 +248,11 @@ class IterableBatches:
             it = self._iter
         count = 0
         while self.steps is None or count < self.steps:
+            if self._peeked is not None and self.is_generator:
+                batch, self._peeked = self._peeked, None
+                count += 1
+                yield unpack_x_y_sample_weight(batch)
+                continue
             try:
                 batch = next(it)
             except StopIteration:

@@ -291,7 +291,12 @@ class Model(Layer):
         if isinstance(source, data_mod.ArrayBatches):
             first = data_mod._take(source.x, slice(0, 1))
         else:
-            return
+            # A generator/Sequence: build from its first batch, or fit would capture an
+            # empty list of trainable variables and never train.
+            batch = source.peek()
+            if batch is None:
+                return
+            first = data_mod._take(data_mod._to_array(batch[0], "x"), slice(0, 1))
         self._build_from_example(first)
 
     def _build_from_example(self, x):

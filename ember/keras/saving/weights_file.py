@@ -9,9 +9,10 @@ name and renamed, so a crash never leaves half a file; loading never unpickles.
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
+
+from ember.atomic import atomic_path
 
 
 def _entries(model):
@@ -41,14 +42,6 @@ def _entries(model):
     return out
 
 
-def _atomic_target(filepath):
-    directory = os.path.dirname(os.path.abspath(filepath)) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(filepath), dir=directory)
-    os.close(fd)
-    return tmp
-
-
 def save_weights(model, filepath, overwrite=True):
     if not (filepath.endswith(".weights.h5") or filepath.endswith(".weights.npz")):
         raise ValueError("The filename must end in `.weights.h5` (or `.weights.npz`, which "
@@ -56,25 +49,19 @@ def save_weights(model, filepath, overwrite=True):
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False.")
     entries = _entries(model)
-    tmp = _atomic_target(filepath)
-    try:
-        if filepath.endswith(".h5"):
-            try:
-                import h5py
-            except ImportError:
-                raise ImportError("Writing .weights.h5 files needs h5py: pip install "
-                                  "'ember[h5]' — or save to a .weights.npz file.") from None
-            with h5py.File(tmp, "w") as f:
-                for key, v in entries:
-                    f.create_dataset(key, data=v._value)
-        else:
-            with open(tmp, "wb") as f:
-                np.savez(f, **{k: v._value for k, v in entries})
-        os.replace(tmp, filepath)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
+    if filepath.endswith(".h5"):
+        try:
+            import h5py
+        except ImportError:
+            raise ImportError("Writing .weights.h5 files needs h5py: pip install "
+                              "'ember[h5]' — or save to a .weights.npz file.") from None
+        with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:
+            for key, v in entries:
+                f.create_dataset(key, data=v._value)
+    else:
+        with atomic_path(filepath) as tmp, open(tmp, "wb") as f:
+            np.savez(f, **{k: v._value for k, v in entries})
 
 
 def _read(filepath):
