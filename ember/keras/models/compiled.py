@@ -56,6 +56,10 @@ class CompiledLoss:
 
     def compute(self, y_true, y_pred, sample_weight=None):
         """The compiled loss of one batch: each output's loss times its weight, summed."""
+        if y_true is None:
+            raise ValueError(f"The model was compiled with loss={_describe(self._spec)}, but "
+                             "no targets were given: pass `y` to fit()/evaluate() (or yield "
+                             "(x, y) batches), or compile without a loss and use add_loss().")
         fns = self._fns
         if not isinstance(y_pred, (list, tuple, dict)):
             if isinstance(fns, list):
@@ -212,3 +216,10 @@ class CompiledMetrics:
 
 def _np(v):
     return v._value if isinstance(v, Tensor) else v
+
+
+def _describe(spec):
+    if isinstance(spec, str):
+        return repr(spec)
+    return getattr(spec, "name", None) or getattr(spec, "__name__", None) or \
+        type(spec).__name__

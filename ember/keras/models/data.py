@@ -49,7 +49,9 @@ def _to_array(v, what):
     if isinstance(v, Tensor):
         v = v._value
     if isinstance(v, (list, tuple)) and v and all(
-            isinstance(a, (np.ndarray, Tensor)) and np.ndim(a) >= 2 for a in v):
+            isinstance(a, (np.ndarray, Tensor)) and np.ndim(a) >= 1 for a in v):
+        # As Keras: a list of arrays is one array per model input (or output), e.g.
+        # y=[labels (N,), values (N, 1)]; nested Python lists are one array.
         return [_to_array(a, f"{what}[{i}]") for i, a in enumerate(v)]
     if not isinstance(v, np.ndarray):
         try:
@@ -91,6 +93,9 @@ def _length(v):
 
 def check_arrays(x, y, sample_weight):
     """Converts and validates x/y/sample_weight; returns them as arrays."""
+    if x is None:
+        raise ValueError("No input data: `x` is None. Pass the inputs as an array, a tensor, "
+                         "a list of arrays (one per model input) or a generator/Sequence.")
     x = _to_array(x, "x")
     y = _to_array(y, "y")
     sample_weight = _to_array(sample_weight, "sample_weight")

@@ -36,8 +36,8 @@ class Model(Layer):
                 args and _looks_symbolic(args[0]))):
             from ember.keras.models.functional import Functional
             return super().__new__(Functional)
-        if cls is not Model and (_looks_symbolic(kwargs.get("inputs")) or (
-                args and _looks_symbolic(args[0]))):
+        if cls is not Model and _looks_symbolic(kwargs.get("inputs", args[0] if args else None)) \
+                and _looks_symbolic(kwargs.get("outputs", args[1] if len(args) > 1 else None)):
             # `class Custom(Model)` called as Custom(inputs, outputs): a functional model
             # with the subclass's overrides (Keras's way to customise train_step).
             from ember.keras.models.functional import Functional
@@ -107,7 +107,8 @@ class Model(Layer):
 
     @property
     def metrics(self) -> list:
-        """The loss tracker and the compiled metrics (after the first batch has been seen)."""
+        """The loss tracker and the compiled metrics; before the first batch resolves them,
+        their container, named "compile_metrics" as in Keras 3."""
         if not self.compiled:
             return []
         return [self._loss_tracker] + self.compiled_metrics.tracked()
