@@ -12,6 +12,7 @@ Heavier parts (``keras``, ``data``, ``plot``) load on first use, so ``import emb
 
 import importlib as _importlib
 
+from ember import backend as _backend
 from ember import dtypes, errors, linalg, math, nn, random  # noqa: F401
 from ember.dtypes import (  # noqa: F401
     DType,
@@ -89,6 +90,7 @@ from ember.tensor import (  # noqa: F401
 )
 
 __version__ = "0.1.0"
+_backend.tune_allocator()
 newaxis = None
 
 _LAZY = {"keras": "ember.keras", "data": "ember.data", "config": "ember.config",

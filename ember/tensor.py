@@ -88,7 +88,7 @@ class Tensor:
     returns one. ``.numpy()`` gives the NumPy value.
     """
 
-    __slots__ = ("_value", "_keras_logits", "__weakref__")
+    __slots__ = ("_value", "_keras_logits", "_keras_activation", "__weakref__")
     # Makes ``ndarray + tensor`` call ``Tensor.__radd__`` (a Tensor comes back, as in TF).
     __array_priority__ = 100
 
@@ -96,6 +96,7 @@ class Tensor:
         t = convert_to_tensor(value, dtype=dtype)
         self._value = t._value
         self._keras_logits = None
+        self._keras_activation = None
 
     @classmethod
     def _wrap(cls, array: np.ndarray) -> Tensor:
@@ -106,6 +107,7 @@ class Tensor:
         t = object.__new__(cls)
         t._value = array
         t._keras_logits = None
+        t._keras_activation = None
         return t
 
     # -- value and metadata ---------------------------------------------------------
@@ -363,6 +365,7 @@ class Variable(Tensor):
                              f"which does not match shape={tuple(shape)}.")
         self._value = value
         self._keras_logits = None
+        self._keras_activation = None
         self._trainable = bool(trainable)
         self._name = name if name is not None else "Variable"
         self._path = None

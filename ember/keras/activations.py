@@ -38,6 +38,7 @@ def sigmoid(x):
     x = ops.convert_to_tensor(x)
     out = ops.sigmoid(x)
     out._keras_logits = x
+    out._keras_activation = "sigmoid"
     return out
 
 
@@ -47,6 +48,7 @@ def softmax(x, axis=-1):
     out = _nn.softmax(x, axis=axis)
     if axis in (-1, x.ndim - 1):
         out._keras_logits = x
+        out._keras_activation = "softmax"
     return out
 
 

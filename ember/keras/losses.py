@@ -84,6 +84,7 @@ def _reshape(x, shape):
         if not isinstance(logits, Tensor):
             logits = logits.get()
         out._keras_logits = ops.reshape(logits, shape)
+        out._keras_activation = x._keras_activation
     return out
 
 

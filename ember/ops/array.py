@@ -406,10 +406,14 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     if idx.dtype.kind not in "iu":
         raise InvalidArgumentError(f"one_hot: indices must be integers, got {idx.dtype}.")
     dt = _dt(dtype)
-    on = 1 if on_value is None else on_value
-    off = 0 if off_value is None else off_value
-    eq = idx[..., None] == np.arange(int(depth))
-    value = np.where(eq, on, off).astype(dt)
+    if on_value is None and off_value is None:
+        # Rows of the identity matrix; the extra all-zero row serves out-of-range labels.
+        table = np.eye(int(depth) + 1, int(depth), dtype=dt)
+        value = table[np.where((idx >= 0) & (idx < depth), idx, depth)]
+    else:
+        on = 1 if on_value is None else on_value
+        off = 0 if off_value is None else off_value
+        value = np.where(idx[..., None] == np.arange(int(depth)), on, off).astype(dt)
     if axis is not None and axis != -1:
         value = np.moveaxis(value, -1, axis)
     return Tensor._wrap(value)

@@ -626,7 +626,7 @@ def ones_like(x, dtype=None, name=None):
 # ---------------------------------------------------------------------------------------
 
 def _swap(a):
-    return np.swapaxes(a, -1, -2)
+    return a.swapaxes(-1, -2)
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,

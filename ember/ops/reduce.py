@@ -47,7 +47,7 @@ def _kept_shape(shape, axes):
 
 def _expand_back(g, x, axes, keepdims):
     """Reshapes a reduced gradient so it broadcasts against x."""
-    if keepdims or not axes:
+    if keepdims or not axes or g._value.ndim == 0:
         return g
     return reshape(g, _kept_shape(x._value.shape, axes))
 
@@ -74,7 +74,7 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
     """Σ over ``axis`` (every axis when None)."""
     x = _t(input_tensor)
     axes = _axes(axis, x.ndim, "Sum")
-    value = np.sum(x._value, axis=axes, keepdims=keepdims, dtype=_int_dtype(x._value))
+    value = x._value.sum(axis=axes, keepdims=keepdims, dtype=_int_dtype(x._value))
     return apply("Sum", value, (x,),
                  {"axes": axes, "keepdims": keepdims})
 
@@ -93,15 +93,18 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
         n = max(int(np.prod([x._value.shape[a] for a in axes])), 1)
         return Tensor._wrap((s // n).astype(x._value.dtype))
     with np.errstate(invalid="ignore", divide="ignore"):
-        value = np.mean(x._value, axis=axes, keepdims=keepdims)
+        value = x._value.mean(axis=axes, keepdims=keepdims)
     return apply("Mean", np.asarray(value, dtype=x._value.dtype), (x,),
                  {"axes": axes, "keepdims": keepdims})
 
 
 @register_gradient("Mean")
 def _mean_grad(g, out, x, axes, keepdims):
-    n = int(np.prod([x._value.shape[a] for a in axes])) if axes else 1
-    return broadcast_to(divide(_expand_back(g, x, axes, keepdims), max(n, 1)), x._value.shape)
+    shape = x._value.shape
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return broadcast_to(multiply(_expand_back(g, x, axes, keepdims), 1.0 / max(n, 1)), shape)
 
 
 def _extreme(name, fn):

@@ -81,6 +81,7 @@ class Dense(Layer):
             y = ops.reshape(y, lead + (self.units,))
             if logits is not None:
                 y._keras_logits = ops.reshape(logits, lead + (self.units,))
+                y._keras_activation = self._fused
         return y
 
     def compute_output_shape(self, input_shape):
