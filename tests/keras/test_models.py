@@ -155,3 +155,28 @@ def test_model_layers_and_weights_are_in_creation_order():
     model = seed_sequential()
     names = [w.path for w in model.weights]
     assert names[:4] == ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"]
+
+
+def test_layer_output_cuts_a_sequential_model_into_a_feature_extractor():
+    model = seed_sequential()
+    features = tf.keras.Model(inputs=model.input, outputs=model.layers[-2].output)
+    x = np.random.default_rng(0).normal(size=(3, 784)).astype(np.float32)
+    h = features.predict(x, verbose=0)
+    assert h.shape == (3, 32)
+    ref = x
+    for layer in model.layers[:-1]:
+        ref = layer(ref)
+    np.testing.assert_allclose(h, ref.numpy(), rtol=1e-5)
+    assert model.output.shape == (None, 10)
+    with pytest.raises(AttributeError, match="never been called"):
+        _ = layers.Dense(2).output
+
+
+def test_class_weight_with_sample_weight_and_zero_batch_size_are_refused():
+    model = tf.keras.Sequential([layers.Dense(2, activation="softmax", input_shape=(3,))])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x, y = np.ones((4, 3), np.float32), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="class_weight"):
+        model.fit(x, y, class_weight={0: 1.0, 1: 2.0}, sample_weight=np.ones(4), verbose=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        model.fit(x, y, batch_size=0, verbose=0)

@@ -150,6 +150,9 @@ def symbolic_call(layer, inputs, args, kwargs):
 
     outputs = _map(out, make)
     node.outputs = outputs
+    # As Keras: a layer called on symbolic tensors remembers its latest input and output,
+    # so ``Model(model.input, model.layers[-2].output)`` can cut a model apart.
+    layer._keras_input, layer._keras_output = inputs, outputs
     return outputs
 
 
@@ -184,9 +187,9 @@ class InputLayer(Layer):
         super().__init__(name=name, dtype=dtype, **kwargs)
         self._batch_shape = tuple(batch_shape)
         self.built = True
-        self.output = KerasTensor(self._batch_shape, self.dtype, name=self.name,
+        self._keras_output = KerasTensor(self._batch_shape, self.dtype, name=self.name,
                                   node=Node(self, None, (), {}, None))
-        self.output.node.outputs = self.output
+        self._keras_output.node.outputs = self._keras_output
 
     @property
     def batch_shape(self):

@@ -448,6 +448,24 @@ class Layer:
         return self.compute_output_shape(self._build_shape)
 
     @property
+    def input(self):
+        """The symbolic input this layer was last called on (functional/Sequential models)."""
+        kt = self.__dict__.get("_keras_input")
+        if kt is None:
+            raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic "
+                                 "input and thus has no defined input.")
+        return kt
+
+    @property
+    def output(self):
+        """The symbolic output of this layer's latest call in a functional/Sequential model."""
+        kt = self.__dict__.get("_keras_output")
+        if kt is None:
+            raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic "
+                                 "input and thus has no defined output.")
+        return kt
+
+    @property
     def submodules(self):
         return self._flatten_layers(include_self=False)
 

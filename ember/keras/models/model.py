@@ -198,6 +198,8 @@ class Model(Layer):
             raise ValueError("`validation_split` must be a float in [0, 1); received "
                              f"validation_split={validation_split!r}.")
         verbose = _verbose(verbose)
+        batch_size = 32 if batch_size is None else batch_size
+        val_batch_size = validation_batch_size or batch_size
         val_source = None
         if data_mod.is_batch_source(x):
             if y is not None:
@@ -214,18 +216,21 @@ class Model(Layer):
             if validation_split and validation_data is None:
                 (x, y, sample_weight), val = data_mod.split_validation(
                     x, y, sample_weight, validation_split)
-                val_source = data_mod.ArrayBatches(*val, batch_size=validation_batch_size
-                                                   or batch_size or 32)
+                val_source = data_mod.ArrayBatches(*val, batch_size=val_batch_size)
             if class_weight is not None:
                 if y is None:
                     raise ValueError("`class_weight` needs `y`.")
+                if sample_weight is not None:
+                    raise ValueError("You cannot use `class_weight` and `sample_weight` at the "
+                                     "same time (as in Keras): fold the class weights into "
+                                     "`sample_weight` yourself.")
                 sample_weight = data_mod.class_weights_to_sample_weights(y, class_weight,
                                                                          sample_weight)
-            train = data_mod.ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle,
+            train = data_mod.ArrayBatches(x, y, sample_weight, batch_size, shuffle,
                                           steps_per_epoch)
         if validation_data is not None:
-            val_source = self._validation_source(validation_data, validation_batch_size
-                                                 or batch_size or 32, validation_steps)
+            val_source = self._validation_source(validation_data, val_batch_size,
+                                                 validation_steps)
         if val_source is not None and isinstance(val_source, data_mod.ArrayBatches):
             val_source.shuffle = False
 
@@ -342,7 +347,8 @@ class Model(Layer):
             if x is None:
                 raise ValueError("evaluate() needs data: pass `x` (and `y`).")
             x, y, sample_weight = data_mod.check_arrays(x, y, sample_weight)
-            source = data_mod.ArrayBatches(x, y, sample_weight, batch_size or 32, False, steps)
+            source = data_mod.ArrayBatches(x, y, sample_weight, 32 if batch_size is None else
+                                           batch_size, False, steps)
         if not self.built:
             self._build_for_data(source)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
@@ -363,7 +369,8 @@ class Model(Layer):
             source = data_mod.IterableBatches(x, steps)
         else:
             x, _, _ = data_mod.check_arrays(x, None, None)
-            source = data_mod.ArrayBatches(x, None, None, batch_size or 32, False, steps)
+            source = data_mod.ArrayBatches(x, None, None, 32 if batch_size is None else
+                                           batch_size, False, steps)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                      verbose=verbose, epochs=1, steps=source.steps)
         callback_list.on_predict_begin()

@@ -82,7 +82,10 @@ class Sequential(Model):
         input_shape = tuple(input_shape)
         if self._input_batch_shape is None:
             self._input_batch_shape = input_shape
-        x = KerasTensor(input_shape)
+        if getattr(self, "_input_kt", None) is None or self._input_kt.shape != input_shape:
+            # A real Input, as Keras 3 makes: model.input can start a functional model.
+            self._input_kt = InputLayer(batch_shape=input_shape).output
+        x = self._input_kt
         for layer in self._layers:
             x = layer(x)
             layer._keras_output_shape = x.shape if isinstance(x, KerasTensor) else None
@@ -104,12 +107,27 @@ class Sequential(Model):
 
     @property
     def inputs(self):
-        return None if self._input_batch_shape is None else [KerasTensor(self._input_batch_shape)]
+        kt = getattr(self, "_input_kt", None)
+        return None if kt is None else [kt]
 
     @property
     def outputs(self):
         out = getattr(self, "_symbolic_output", None)
         return None if out is None else [out]
+
+    @property
+    def input(self):
+        if getattr(self, "_input_kt", None) is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no input yet: give the "
+                                 "first layer input_shape= or start with keras.Input().")
+        return self._input_kt
+
+    @property
+    def output(self):
+        if getattr(self, "_symbolic_output", None) is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no output yet: build it "
+                                 "first.")
+        return self._symbolic_output
 
     def get_config(self):
         from ember.keras.saving.serialization import serialize_layer
