@@ -66,7 +66,7 @@ class Dense(Layer):
 
     def call(self, inputs):
         x = inputs
-        if x.dtype != self.kernel.dtype:
+        if x._value.dtype != self.kernel._value.dtype:
             x = ops.cast(x, self.kernel.dtype)
         lead = None
         if x.ndim > 2:  # Dense acts on the last axis: fold leading axes into one batch

@@ -91,7 +91,7 @@ def _length(v):
     return len(_leaves(v)[0])
 
 
-def check_arrays(x, y, sample_weight):
+def check_arrays(x, y, sample_weight, check_finite=False):
     """Converts and validates x/y/sample_weight; returns them as arrays."""
     if x is None:
         raise ValueError("No input data: `x` is None. Pass the inputs as an array, a tensor, "
@@ -109,8 +109,9 @@ def check_arrays(x, y, sample_weight):
                          f"number of samples. {msg}")
     if x is not None and _length(x) == 0:
         raise ValueError("Expected input data to be non-empty: `x` has 0 samples.")
-    for a in _leaves(x):
-        if a.dtype.kind == "f" and not np.isfinite(a.sum(dtype=np.float64)):
+    # One float32 sum finds NaN/inf cheaply (a sum that overflows is re-checked exactly).
+    for a in _leaves(x) if check_finite else ():
+        if a.dtype.kind == "f" and not np.isfinite(a.sum()):
             if not np.isfinite(a).all():
                 warnings.warn("The input data `x` contains NaN or infinite values; the loss "
                               "will likely become NaN. Clean the data (e.g. np.nan_to_num) or "

@@ -212,7 +212,7 @@ class Model(Layer):
         else:
             if x is None:
                 raise ValueError("fit() needs training data: pass `x` (and `y`).")
-            x, y, sample_weight = data_mod.check_arrays(x, y, sample_weight)
+            x, y, sample_weight = data_mod.check_arrays(x, y, sample_weight, check_finite=True)
             if validation_split and validation_data is None:
                 (x, y, sample_weight), val = data_mod.split_validation(
                     x, y, sample_weight, validation_split)
