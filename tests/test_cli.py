@@ -199,7 +199,8 @@ def test_ctrl_c_stops_training_and_keeps_the_results(tmp_path):
         try:
             deadline = time.monotonic() + 60
             while "Epoch 2/" not in log.read_text() and proc.poll() is None:
-                assert time.monotonic() < deadline, "no second epoch within 60 s"
+                if time.monotonic() > deadline:  # a hang guard, not a speed check
+                    pytest.fail("no second epoch within 60 s")
                 time.sleep(0.05)
             proc.send_signal(signal.SIGINT)
             _, stderr = proc.communicate(timeout=60)

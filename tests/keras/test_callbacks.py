@@ -4,7 +4,6 @@ import csv
 import math
 import os
 import re
-import time
 import warnings
 
 import numpy as np
@@ -295,12 +294,12 @@ def test_model_params_and_history_attribute():
 def test_no_op_hooks_are_cheap():
     lst = cb.CallbackList([cb.EarlyStopping(), cb.CSVLogger("unused.csv")], add_history=True,
                           model=FakeModel())  # fmt: skip
-    logs = {"loss": 0.5, "accuracy": 0.5}
-    start = time.perf_counter()
-    for step in range(100_000):
-        lst.on_train_batch_begin(step)
-        lst.on_train_batch_end(step, logs)
-    assert time.perf_counter() - start < 1.0  # about 0.03 s: two attribute reads a call
+    # Neither callback overrides the batch hooks, so no call is made for them per batch.
+    assert lst._listeners["on_train_batch_begin"] == []
+    assert lst._listeners["on_train_batch_end"] == []
+    assert not lst.needs_batch_logs
+    lst.on_train_batch_begin(0)
+    lst.on_train_batch_end(0, {"loss": 0.5, "accuracy": 0.5})
 
 
 # ----------------------------------------------------------------------------- History
