@@ -266,3 +266,26 @@ def test_every_named_activation_runs_and_has_gradients(name):
         y = tf.reduce_sum(fn(x) * np.arange(8, dtype=np.float32).reshape(2, 4))
     g = tape.gradient(y, x)
     assert g is not None and np.all(np.isfinite(g.numpy()))
+
+
+def test_weights_follow_lists_and_dicts_changed_after_first_use():
+    class Stack(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.blocks = []
+            self.named = {}
+
+        def call(self, x):
+            for b in self.blocks:
+                x = b(x)
+            return x
+
+    s = Stack()
+    assert s.weights == []  # the (cached) walk of the attributes sees nothing yet
+    s.blocks.append(layers.Dense(3))
+    s.named["head"] = layers.Dense(2)
+    s(np.ones((1, 4), np.float32))
+    s.named["head"](np.ones((1, 3), np.float32))
+    assert len(s.weights) == 4 and len(s.trainable_variables) == 4
+    s.blocks.pop()
+    assert len(s.weights) == 2

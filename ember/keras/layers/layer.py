@@ -46,6 +46,49 @@ def unique_name(base: str) -> str:
     return base if n == 0 else f"{base}_{n}"
 
 
+# Bumped whenever any layer's attributes change (or a tracked list/dict is mutated):
+# ``_collect`` caches what it found and walks the attributes again only after a bump,
+# so ``model.trainable_variables`` in a training loop costs a few dict look-ups.
+_structure = [0]
+
+
+def _bump():
+    _structure[0] += 1
+
+
+class _TrackedList(list):
+    """A list held by a layer: changing it tells the layers to look at their attributes again
+    (as Keras's ListWrapper does), e.g. ``self.blocks.append(Dense(4))`` after building."""
+
+    def _wrap(name):
+        def method(self, *args, **kwargs):
+            _bump()
+            return getattr(list, name)(self, *args, **kwargs)
+        method.__name__ = name
+        return method
+
+    for _name in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+                  "__setitem__", "__delitem__", "__iadd__", "__imul__"):
+        locals()[_name] = _wrap(_name)
+    del _name, _wrap
+
+
+class _TrackedDict(dict):
+    """A dict held by a layer; changing it makes the layers look at their attributes again."""
+
+    def _wrap(name):
+        def method(self, *args, **kwargs):
+            _bump()
+            return getattr(dict, name)(self, *args, **kwargs)
+        method.__name__ = name
+        return method
+
+    for _name in ("__setitem__", "__delitem__", "pop", "popitem", "clear", "update",
+                  "setdefault"):
+        locals()[_name] = _wrap(_name)
+    del _name, _wrap
+
+
 class _CallContext:
     """The ``training`` flag of the outermost call, inherited by sublayers that aren't told,
     and how deep in nested layer calls we are."""
@@ -98,7 +141,7 @@ class Layer:
         if unknown:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                             f"{ {k: kwargs[k] for k in sorted(unknown)} }")
-        object.__setattr__(self, "_tracked_weights", [])
+        object.__setattr__(self, "_tracked_weights", _TrackedList())
         object.__setattr__(self, "_losses", [])
         self.name = name if name is not None else unique_name(to_snake_case(type(self).__name__))
         if not isinstance(self.name, str) or not self.name:
@@ -176,8 +219,28 @@ class Layer:
             object.__setattr__(self, "_regularizers_list", r)
         return r
 
+    def __setattr__(self, name, value):
+        if type(value) is list and name not in _UNTRACKED:
+            value = _TrackedList(value)
+        elif type(value) is dict and name not in _UNTRACKED:
+            value = _TrackedDict(value)
+        object.__setattr__(self, name, value)
+        _bump()
+
+    def __delattr__(self, name):
+        object.__delattr__(self, name)
+        _bump()
+
     def _collect(self):
         """(own variables, direct sublayers), in the order they were assigned."""
+        cache = self.__dict__.get("_collect_cache")
+        if cache is not None and cache[0] == _structure[0]:
+            return cache[1], cache[2]
+        own, subs = self._walk_attributes()
+        object.__setattr__(self, "_collect_cache", (_structure[0], own, subs))
+        return own, subs
+
+    def _walk_attributes(self):
         own, subs, seen = [], [], {id(self)}
 
         def visit(v, depth):
@@ -471,7 +534,7 @@ class Layer:
 
 
 # Attributes that hold references but are not the layer's own state.
-_UNTRACKED = {"_tracked_weights_cache", "_inbound_nodes", "_outbound_nodes", "_regularizers_list",
+_UNTRACKED = {"_collect_cache", "_inbound_nodes", "_outbound_nodes", "_regularizers_list",
               "_losses", "optimizer", "compiled_loss", "compiled_metrics", "history",
               "_keras_history", "_initial_weights", "_train_state"}
 
