@@ -289,3 +289,8 @@ def test_weights_follow_lists_and_dicts_changed_after_first_use():
     assert len(s.weights) == 4 and len(s.trainable_variables) == 4
     s.blocks.pop()
     assert len(s.weights) == 2
+
+
+def test_dense_given_a_dict_says_what_it_expects():
+    with pytest.raises(TypeError, match="expects one tensor"):
+        layers.Dense(2)({"a": np.ones((1, 3), np.float32)})

@@ -6,6 +6,7 @@ from ember import ops
 from ember.keras import activations, constraints, initializers, regularizers
 from ember.keras.layers.layer import InputSpec, Layer
 from ember.ops import nn as nn_ops
+from ember.tensor import Tensor
 
 
 class Dense(Layer):
@@ -49,6 +50,12 @@ class Dense(Layer):
         self._fused = _fused_name(self.activation)
 
     def build(self, input_shape):
+        if isinstance(input_shape, dict) or (isinstance(input_shape, list) and input_shape
+                                             and isinstance(input_shape[0], (tuple, list))):
+            raise TypeError(f"Layer '{self.name}' (Dense) expects one tensor of shape (batch, "
+                            f"..., features); received several inputs with shapes "
+                            f"{input_shape}. A dict or list of inputs needs a functional model "
+                            "with one Input per entry.")
         input_dim = input_shape[-1]
         if input_dim is None:
             raise ValueError(f"Layer '{self.name}': the last dimension of the inputs to Dense "
@@ -66,6 +73,10 @@ class Dense(Layer):
 
     def call(self, inputs):
         x = inputs
+        if not isinstance(x, Tensor):
+            raise TypeError(f"Layer '{self.name}' (Dense) expects one tensor of shape (batch, "
+                            f"..., features); received a {type(x).__name__}. A dict or list of "
+                            "inputs needs a functional model with one Input per entry.")
         if x._value.dtype != self.kernel._value.dtype:
             x = ops.cast(x, self.kernel.dtype)
         lead = None

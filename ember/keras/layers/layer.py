@@ -382,7 +382,10 @@ class Layer:
 
     def _maybe_build(self, input_shape):
         if not self.built:
-            shape = tuple(input_shape)
+            # One input's shape becomes a tuple; several inputs keep their list/dict form.
+            shape = input_shape if isinstance(input_shape, dict) or (
+                isinstance(input_shape, list) and input_shape
+                and isinstance(input_shape[0], (tuple, list))) else tuple(input_shape)
             self.build(shape)
             self.built = True
             self._build_shape = shape
