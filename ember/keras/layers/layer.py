@@ -56,37 +56,34 @@ def _bump():
     _structure[0] += 1
 
 
+def _mutating(base, name):
+    """``base.name`` that first tells the layers their structure may have changed."""
+    original = getattr(base, name)
+
+    def method(self, *args, **kwargs):
+        _bump()
+        return original(self, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
 class _TrackedList(list):
     """A list held by a layer: changing it tells the layers to look at their attributes again
     (as Keras's ListWrapper does), e.g. ``self.blocks.append(Dense(4))`` after building."""
 
-    def _wrap(name):
-        def method(self, *args, **kwargs):
-            _bump()
-            return getattr(list, name)(self, *args, **kwargs)
-        method.__name__ = name
-        return method
-
     for _name in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
                   "__setitem__", "__delitem__", "__iadd__", "__imul__"):
-        locals()[_name] = _wrap(_name)
-    del _name, _wrap
+        locals()[_name] = _mutating(list, _name)
+    del _name
 
 
 class _TrackedDict(dict):
     """A dict held by a layer; changing it makes the layers look at their attributes again."""
 
-    def _wrap(name):
-        def method(self, *args, **kwargs):
-            _bump()
-            return getattr(dict, name)(self, *args, **kwargs)
-        method.__name__ = name
-        return method
-
     for _name in ("__setitem__", "__delitem__", "pop", "popitem", "clear", "update",
                   "setdefault"):
-        locals()[_name] = _wrap(_name)
-    del _name, _wrap
+        locals()[_name] = _mutating(dict, _name)
+    del _name
 
 
 class _CallContext:
