@@ -297,9 +297,6 @@ def test_sequential_model_matches(reports):
     assert ember_report["sequential"]["params"] == 111146
 
 
-@pytest.mark.xfail(strict=True, reason="Ember layers have no symbolic `layer.output` yet "
-                   "(Keras 3 sets it on each layer of a Sequential built with an input shape); "
-                   "the fix belongs in ember/keras/layers/layer.py / sequential.py")
 def test_layer_output_attribute_matches(reports):
     tf_report, ember_report = reports
     assert tf_report["layer_output_attribute"] == [[None, 128], [None, 64], [None, 32],
