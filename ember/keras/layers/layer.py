@@ -278,17 +278,20 @@ class Layer:
             stack[:0] = layer._collect()[1]
         return out
 
-    @property
-    def weights(self) -> list:
-        """Every weight: this layer's own first, then its sublayers', in creation order."""
-        own, subs = self._collect()
+    def _gather(self, own, attr) -> list:
+        """``own`` then each sublayer's ``attr`` list, without repeats (shared weights once)."""
         out, seen = list(own), {id(v) for v in own}
-        for s in subs:
-            for v in s.weights:
+        for sub in self._collect()[1]:
+            for v in getattr(sub, attr):
                 if id(v) not in seen:
                     seen.add(id(v))
                     out.append(v)
         return out
+
+    @property
+    def weights(self) -> list:
+        """Every weight: this layer's own first, then its sublayers', in creation order."""
+        return self._gather(self._collect()[0], "weights")
 
     variables = weights
 
@@ -296,15 +299,7 @@ class Layer:
     def trainable_weights(self) -> list:
         if not self.trainable:
             return []
-        own, subs = self._collect()
-        out, seen = [v for v in own if v.trainable], set()
-        seen.update(id(v) for v in out)
-        for s in subs:
-            for v in s.trainable_weights:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
+        return self._gather([v for v in self._collect()[0] if v.trainable], "trainable_weights")
 
     trainable_variables = trainable_weights
 
