@@ -19,39 +19,8 @@ import enum
 
 import numpy as np
 
+from ember.record import GRADIENTS, RECORDING as _recording, apply, is_recording, register_gradient  # noqa: F401
 from ember.tensor import Tensor, Variable, convert_to_tensor
-
-# Tapes currently recording, outermost first.
-_recording: list = []
-
-# op name -> (rule, wants_needs). See ``register_gradient``.
-GRADIENTS: dict = {}
-
-
-def register_gradient(op_name: str, wants_needs: bool = False):
-    """Registers the gradient rule (VJP) of ``op_name``; use it right under the rule.
-
-    A rule with ``wants_needs=True`` also receives ``needs=(bool, ...)`` saying which
-    inputs need a gradient, so it can skip work (e.g. the data input of the first Dense).
-    """
-    def deco(rule):
-        GRADIENTS[op_name] = (rule, wants_needs)
-        return rule
-    return deco
-
-
-def apply(op: str, value: np.ndarray, inputs: tuple, attrs: dict | None = None) -> Tensor:
-    """Wraps an op's forward result in a Tensor and records it on every recording tape."""
-    out = Tensor._wrap(value)
-    if _recording and value.dtype.kind == "f":
-        for tape in _recording:
-            tape._record(op, out, inputs, attrs)
-    return out
-
-
-def is_recording() -> bool:
-    return bool(_recording)
-
 
 class UnconnectedGradients(str, enum.Enum):
     """What ``tape.gradient`` returns for a source the target does not depend on."""

@@ -392,6 +392,23 @@ class Variable(Tensor):
         v = self._value
         return v[()] if v.ndim == 0 else v.copy()
 
+    @property
+    def storage(self) -> np.ndarray:
+        """The live ndarray holding the value (Ember-internal, for in-place updates).
+
+        Optimizers write into it with NumPy ``out=`` arguments; setting it rebinds the
+        variable onto another buffer of the same shape and dtype (the optimizer's pool).
+        """
+        return self._value
+
+    @storage.setter
+    def storage(self, array: np.ndarray):
+        if array.shape != self._value.shape or array.dtype != self._value.dtype:
+            raise ValueError(f"Variable '{self._name}' storage must keep shape "
+                             f"{self._value.shape} and dtype {self._value.dtype}; received "
+                             f"{array.shape} {array.dtype}.")
+        self._value = array
+
     def read_value(self) -> Tensor:
         return _array.identity(self)
 
@@ -568,6 +585,17 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
                                 f"has {arr.size} elements, shape={shape} needs "
                                 f"{int(np.prod(shape))}.") from None
     return Tensor._wrap(arr)
+
+
+def as_array(x) -> np.ndarray:
+    """The ndarray behind a Tensor or Variable, without copying (other values: ``np.asarray``).
+
+    The one accessor Keras code uses to read values (metrics, callbacks, summaries). Treat
+    the result as read-only: a Tensor's array may be shared with the tensors built from it.
+    """
+    if isinstance(x, Tensor):
+        return x._value
+    return np.asarray(x)
 
 
 def is_tensor(x) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ember import dtypes
 from ember.errors import InvalidArgumentError
-from ember.tape import apply, register_gradient
+from ember.record import apply, register_gradient
 from ember.tensor import Tensor, Variable, convert_to_tensor
 
 

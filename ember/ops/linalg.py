@@ -7,7 +7,7 @@ import numpy as np
 from ember.errors import InvalidArgumentError
 from ember.ops.array import transpose
 from ember.ops.math import matmul, multiply, negative
-from ember.tape import apply, register_gradient
+from ember.record import apply, register_gradient
 from ember.tensor import Tensor, convert_to_tensor
 
 

@@ -30,7 +30,7 @@ from ember.ops.math import (
     where,
 )
 from ember.ops.reduce import reduce_sum
-from ember.tape import apply, register_gradient
+from ember.record import apply, register_gradient
 from ember.tensor import Tensor, convert_to_tensor
 
 

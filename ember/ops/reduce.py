@@ -15,7 +15,7 @@ from ember.ops.math import (
     square,
     subtract,
 )
-from ember.tape import apply, register_gradient
+from ember.record import apply, register_gradient
 from ember.tensor import Tensor, convert_to_tensor
 
 

@@ -119,7 +119,7 @@ def _symbolic_shape(t: Tensor, batch_none=True):
 
 def symbolic_call(layer, inputs, args, kwargs):
     """Calls ``layer`` on KerasTensors: builds it, records a Node, returns KerasTensors."""
-    from ember.tape import _recording
+    from ember.record import RECORDING as _recording
     shapes = _map(inputs, lambda t: t.shape if isinstance(t, KerasTensor) else t)
     if not layer.built:
         layer._maybe_build(shapes)
