@@ -19,8 +19,10 @@ import enum
 
 import numpy as np
 
-from ember.record import GRADIENTS, RECORDING as _recording, apply, is_recording, register_gradient  # noqa: F401
+from ember.record import GRADIENTS, apply, is_recording, register_gradient  # noqa: F401
+from ember.record import RECORDING as _recording
 from ember.tensor import Tensor, Variable, convert_to_tensor
+
 
 class UnconnectedGradients(str, enum.Enum):
     """What ``tape.gradient`` returns for a source the target does not depend on."""
