@@ -32,3 +32,6 @@ from ember.keras.layers.merging import (  # noqa: F401
     multiply,
     subtract,
 )
+
+# -- normalization (conv branch) --
+from ember.keras.layers.normalization import LayerNormalization  # noqa: F401,E402
