@@ -25,3 +25,18 @@ from ember.ops import (  # noqa: F401
     tanh,
     top_k,
 )
+
+# -- convolution and pooling (conv branch) --
+from ember.ops.conv import (  # noqa: E402,F401
+    avg_pool,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv2d_transpose,
+    depthwise_conv2d,
+    max_pool,
+    max_pool1d,
+    max_pool2d,
+    separable_conv2d,
+)
