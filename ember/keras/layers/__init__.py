@@ -33,5 +33,35 @@ from ember.keras.layers.merging import (  # noqa: F401
     subtract,
 )
 
-# -- normalization (conv branch) --
+# -- convolution, pooling, normalization and image layers (conv branch) --
+# isort: split
+from ember.keras.layers.convolutional import (  # noqa: F401,E402
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Convolution1D,
+    Convolution2D,
+    Convolution2DTranspose,
+    DepthwiseConv2D,
+    SeparableConv2D,
+    SeparableConvolution2D,
+)
 from ember.keras.layers.normalization import LayerNormalization  # noqa: F401,E402
+from ember.keras.layers.pooling import (  # noqa: F401,E402
+    AveragePooling1D,
+    AveragePooling2D,
+    AvgPool1D,
+    AvgPool2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
