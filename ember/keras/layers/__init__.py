@@ -46,7 +46,11 @@ from ember.keras.layers.convolutional import (  # noqa: F401,E402
     SeparableConv2D,
     SeparableConvolution2D,
 )
-from ember.keras.layers.normalization import LayerNormalization  # noqa: F401,E402
+from ember.keras.layers.normalization import (  # noqa: F401,E402
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+)
 from ember.keras.layers.pooling import (  # noqa: F401,E402
     AveragePooling1D,
     AveragePooling2D,

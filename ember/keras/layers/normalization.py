@@ -10,6 +10,7 @@ from __future__ import annotations
 from ember import ops
 from ember.keras import constraints, initializers, regularizers
 from ember.keras.layers.layer import Layer
+from ember.tensor import as_array
 
 
 def _ser(module, obj):
@@ -146,6 +147,250 @@ class LayerNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
             "rms_scaling": self.rms_scaling,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": _ser(regularizers, self.beta_regularizer),
+            "gamma_regularizer": _ser(regularizers, self.gamma_regularizer),
+            "beta_constraint": _ser(constraints, self.beta_constraint),
+            "gamma_constraint": _ser(constraints, self.gamma_constraint),
+        })
+        return config
+
+
+class BatchNormalization(Layer):
+    """Normalizes each channel over the batch (Ioffe & Szegedy, 2015, arXiv:1502.03167).
+
+    Training (``fit``, or a call with ``training=True``): ``x̂`` uses the batch's mean and
+    biased variance over every axis but ``axis``, and the moving statistics follow them,
+    ``moving = moving · momentum + batch · (1 - momentum)``. Inference uses the moving
+    statistics: ``y = gamma · (x - moving_mean) / sqrt(moving_variance + epsilon) + beta``.
+    A layer with ``trainable = False`` always runs in inference mode, as in Keras 3.
+
+    Args:
+        axis: the channel axis (default -1). momentum: default 0.99. epsilon: default 1e-3.
+        center, scale: learn beta / gamma (default True).
+        beta_initializer, gamma_initializer, moving_mean_initializer,
+        moving_variance_initializer: default 'zeros', 'ones', 'zeros', 'ones'.
+    Weights, in Keras's order: gamma, beta (trainable), moving_mean, moving_variance (not).
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, renorm=False, renorm_clipping=None, renorm_momentum=0.99,
+                 synchronized=False, **kwargs):
+        kwargs.pop("fused", None)  # Keras 2's flag: there is one implementation here
+        kwargs.pop("virtual_batch_size", None)
+        kwargs.pop("adjustment", None)
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            if len(axis) != 1:
+                raise ValueError(f"Layer '{self.name}' (BatchNormalization): axis must be one "
+                                 f"int. Received: axis={axis!r}")
+            axis = axis[0]
+        if not isinstance(axis, int) or isinstance(axis, bool):
+            raise TypeError(f"Layer '{self.name}' (BatchNormalization): axis must be an int. "
+                            f"Received: axis={axis!r}")
+        if renorm:
+            raise ValueError(f"Layer '{self.name}': BatchNormalization(renorm=True) is not "
+                             "supported by Ember; use renorm=False.")
+        if not 0.0 <= float(momentum) <= 1.0:
+            raise ValueError(f"Layer '{self.name}': momentum must be in [0, 1]. Received: "
+                             f"momentum={momentum}")
+        if not float(epsilon) > 0:
+            raise ValueError(f"Layer '{self.name}': epsilon must be > 0. Received: "
+                             f"epsilon={epsilon}")
+        self.axis = axis
+        self.momentum, self.epsilon = float(momentum), float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.synchronized = bool(synchronized)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        [self._channel] = _normalized_axes([self.axis], ndim, self)
+        shape = _param_shape(input_shape, [self._channel], self)
+        self.gamma = self.add_weight(
+            name="gamma", shape=shape, initializer=self.gamma_initializer,
+            regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+            trainable=True) if self.scale else None
+        self.beta = self.add_weight(
+            name="beta", shape=shape, initializer=self.beta_initializer,
+            regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+            trainable=True) if self.center else None
+        self.moving_mean = self.add_weight(name="moving_mean", shape=shape,
+                                           initializer=self.moving_mean_initializer,
+                                           trainable=False)
+        self.moving_variance = self.add_weight(name="moving_variance", shape=shape,
+                                               initializer=self.moving_variance_initializer,
+                                               trainable=False)
+        self._ndim, self._channels = ndim, shape[0]
+        self._reduce = [a for a in range(ndim) if a != self._channel]
+        self.built = True
+
+    def call(self, inputs, training=None):
+        x = inputs
+        if x.dtype != self.dtype:
+            x = ops.cast(x, self.dtype)
+        shape = tuple(x.shape)
+        if len(shape) != self._ndim or shape[self._channel] != self._channels:
+            raise ValueError(f"Layer '{self.name}' (BatchNormalization) was built for inputs of "
+                             f"rank {self._ndim} with {self._channels} channels on axis "
+                             f"{self.axis}; received shape {shape}.")
+        axes, ch = self._reduce, [self._channel]
+        if training and self.trainable:
+            mean, var = ops.moments(x, axes)
+            m = self.momentum
+            # Keras's rule, with the biased batch variance: moving = moving·m + batch·(1 - m)
+            self.moving_mean.assign(as_array(self.moving_mean) * m + as_array(mean) * (1 - m))
+            self.moving_variance.assign(as_array(self.moving_variance) * m
+                                        + as_array(var) * (1 - m))
+        else:
+            mean, var = self.moving_mean, self.moving_variance
+        mean = _broadcastable(mean, ch, x.ndim)
+        inv = ops.rsqrt(ops.add(_broadcastable(var, ch, x.ndim), self.epsilon))
+        if self.gamma is not None:
+            inv = ops.multiply(inv, _broadcastable(self.gamma, ch, x.ndim))
+        shift = ops.negative(ops.multiply(mean, inv))
+        if self.beta is not None:
+            shift = ops.add(shift, _broadcastable(self.beta, ch, x.ndim))
+        return ops.add(ops.multiply(x, inv), shift)
+
+    def compute_output_shape(self, input_shape):
+        if not -len(input_shape) <= self.axis < len(input_shape):
+            raise ValueError(f"Axis {self.axis} is out of bounds for input shape "
+                             f"{tuple(input_shape)}. Received: axis={self.axis}")
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(
+                self.moving_variance_initializer),
+            "beta_regularizer": _ser(regularizers, self.beta_regularizer),
+            "gamma_regularizer": _ser(regularizers, self.gamma_regularizer),
+            "beta_constraint": _ser(constraints, self.beta_constraint),
+            "gamma_constraint": _ser(constraints, self.gamma_constraint),
+            "synchronized": self.synchronized,
+            "renorm": False,
+            "renorm_clipping": None,
+            "renorm_momentum": 0.99,
+        })
+        return config
+
+
+class GroupNormalization(Layer):
+    """Normalizes each example over groups of channels (Wu & He, 2018, arXiv:1803.08494):
+    the channels split into ``groups``; mean and variance are taken per example and group
+    over the other axes. ``groups=-1`` is instance normalization, ``groups=1`` layer
+    normalization over all but the batch axis.
+
+    Args:
+        groups: default 32 (must divide the channels). axis: the channel axis (default -1).
+        epsilon: default 1e-3. center, scale, initializers, regularizers, constraints: as
+        LayerNormalization. Weights: gamma, beta of shape (channels,).
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        if not isinstance(groups, int) or isinstance(groups, bool) or (groups <= 0
+                                                                       and groups != -1):
+            raise ValueError("Received an invalid value for argument `groups`, expected a "
+                             "positive integer (or `-1` for instance normalization). "
+                             f"Received: groups={groups}")
+        super().__init__(**kwargs)
+        self.groups, self.axis, self.epsilon = groups, axis, float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        [self._channel] = _normalized_axes([self.axis], ndim, self)
+        dim = input_shape[self._channel]
+        if dim is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension "
+                             f"but the layer received an input with shape {tuple(input_shape)}.")
+        if self.groups == -1:
+            self.groups = dim
+        if dim < self.groups:
+            raise ValueError(f"Layer '{self.name}': number of groups ({self.groups}) cannot be "
+                             f"more than the number of channels ({dim}).")
+        if dim % self.groups:
+            raise ValueError(f"Layer '{self.name}': the number of channels ({dim}) must be a "
+                             f"multiple of the number of groups ({self.groups}).")
+        self.gamma = self.add_weight(
+            name="gamma", shape=(dim,), initializer=self.gamma_initializer,
+            regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+        ) if self.scale else None
+        self.beta = self.add_weight(
+            name="beta", shape=(dim,), initializer=self.beta_initializer,
+            regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+        ) if self.center else None
+        self._ndim, self._dim = ndim, dim
+        self.built = True
+
+    def call(self, inputs):
+        x = inputs
+        if x.dtype != self.dtype:
+            x = ops.cast(x, self.dtype)
+        shape = tuple(x.shape)
+        if len(shape) != self._ndim or shape[self._channel] != self._dim:
+            raise ValueError(f"Layer '{self.name}' (GroupNormalization) was built for inputs of "
+                             f"rank {self._ndim} with {self._dim} channels; received shape "
+                             f"{shape}.")
+        c, g = self._channel, self.groups
+        grouped = list(shape[:c]) + [g, self._dim // g] + list(shape[c + 1:])
+        xg = ops.reshape(x, [-1] + grouped[1:])
+        axes = [a for a in range(1, len(grouped)) if a != c]
+        mean, var = ops.moments(xg, axes, keepdims=True)
+        inv = ops.rsqrt(ops.add(var, self.epsilon))
+        bshape = [1] * len(grouped)
+        bshape[c], bshape[c + 1] = g, self._dim // g
+        if self.gamma is not None:
+            inv = ops.multiply(inv, ops.reshape(self.gamma, bshape))
+        shift = ops.negative(ops.multiply(mean, inv))
+        if self.beta is not None:
+            shift = ops.add(shift, ops.reshape(self.beta, bshape))
+        return ops.reshape(ops.add(ops.multiply(xg, inv), shift), [-1] + list(shape[1:]))
+
+    def compute_output_shape(self, input_shape):
+        if not -len(input_shape) <= self.axis < len(input_shape):
+            raise ValueError(f"Axis {self.axis} is out of bounds for input shape "
+                             f"{tuple(input_shape)}. Received: axis={self.axis}")
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "groups": self.groups,
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
             "beta_initializer": initializers.serialize(self.beta_initializer),
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "beta_regularizer": _ser(regularizers, self.beta_regularizer),
