@@ -115,3 +115,6 @@ def print(*inputs, sep=" ", end="\n", **kwargs):  # noqa: A001 - tf.print
 
 def executing_eagerly():
     return True
+
+# -- tf.image (conv branch) --
+_LAZY["image"] = "ember.image"

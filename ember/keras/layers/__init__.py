@@ -46,6 +46,18 @@ from ember.keras.layers.convolutional import (  # noqa: F401,E402
     SeparableConv2D,
     SeparableConvolution2D,
 )
+from ember.keras.layers.image import (  # noqa: F401,E402
+    Cropping2D,
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    SpatialDropout2D,
+    UpSampling2D,
+    ZeroPadding2D,
+)
 from ember.keras.layers.normalization import (  # noqa: F401,E402
     BatchNormalization,
     GroupNormalization,
