@@ -285,3 +285,13 @@ def test_bad_input_is_named():
         tf.nn.conv2d(x, np.zeros((3, 3, 3, 2), np.float32), 0, "VALID")
     with pytest.raises(InvalidArgumentError, match="does not fit the input"):
         tf.nn.conv2d_transpose(x, np.zeros((3, 3, 2, 3), np.float32), (2, 7, 7, 2), 2, "SAME")
+
+
+def test_max_pool_ties_route_the_gradient_to_the_first_maximum_only():
+    # After a relu whole windows are 0: the gradient goes to one element, as in TF and torch.
+    x = tf.constant(np.zeros((1, 4, 4, 1), np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.nn.max_pool2d(x, 2, 2, "VALID")
+    g = tape.gradient(y, x).numpy()[0, :, :, 0]
+    np.testing.assert_array_equal(g, np.tile([[1, 0], [0, 0]], (2, 2)))
