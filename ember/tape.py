@@ -19,7 +19,11 @@ import enum
 
 import numpy as np
 
-from ember.record import GRADIENTS, apply, is_recording, register_gradient  # noqa: F401
+from ember.nest import flatten, pack_sequence_as
+from ember.ops.array import reshape, stack
+from ember.ops.math import add
+from ember.ops.reduce import unbroadcast
+from ember.record import GRADIENTS
 from ember.record import RECORDING as _recording
 from ember.tensor import Tensor, Variable, convert_to_tensor
 
@@ -98,7 +102,7 @@ class GradientTape:
 
     def watch(self, tensor):
         """Makes the tape track ``tensor`` (or every tensor in a nested structure)."""
-        for t in _flatten(tensor):
+        for t in flatten(tensor):
             if not isinstance(t, Tensor):
                 t = convert_to_tensor(t)
             if t.dtype.is_floating:
@@ -144,16 +148,16 @@ class GradientTape:
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError("unconnected_gradients must be 'none' or 'zero'; received "
                              f"{unconnected_gradients!r}.")
-        flat_sources = _flatten(sources)
+        flat_sources = flatten(sources)
         for s in flat_sources:
             if not isinstance(s, Tensor):
                 raise TypeError("tape.gradient sources must be tensors or variables; received "
                                 f"{type(s).__name__}.")
-        targets = _flatten(target)
+        targets = flatten(target)
         if output_gradients is None:
             seeds = [None] * len(targets)
         else:
-            seeds = _flatten(output_gradients)
+            seeds = flatten(output_gradients)
         grads = self._backward(targets, seeds, flat_sources)
         if not self._persistent:
             self._release()
@@ -162,12 +166,9 @@ class GradientTape:
             if g is None and unconnected_gradients == "zero":
                 g = _zeros_like(s)
             out.append(g)
-        return _pack_like(sources, out)
+        return pack_sequence_as(sources, out)
 
     def _backward(self, targets, seeds, sources):
-        from ember.ops.math import add
-        from ember.ops.reduce import unbroadcast
-
         source_ids = {id(s) for s in sources}
         grads: dict = {}
         for t, seed in zip(targets, seeds):
@@ -219,11 +220,10 @@ class GradientTape:
     def jacobian(self, target, sources, unconnected_gradients="none",
                  parallel_iterations=None, experimental_use_pfor=True):
         """The full Jacobian: shape ``target.shape + source.shape`` for each source."""
-        from ember.ops.array import reshape, stack
         if self._used and not self._persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
                                "set of gradients (or jacobians).")
-        flat_sources = _flatten(sources)
+        flat_sources = flatten(sources)
         n = int(np.prod(target.shape)) if target.ndim else 1
         rows = [[] for _ in flat_sources]
         connected = [False] * len(flat_sources)
@@ -242,7 +242,7 @@ class GradientTape:
                 out.append(None)  # as gradient(): None for a source the target ignores
             else:
                 out.append(reshape(stack(r), tuple(target.shape) + tuple(s.shape)))
-        return _pack_like(sources, out)
+        return pack_sequence_as(sources, out)
 
     def batch_jacobian(self, target, source, unconnected_gradients="none",
                        parallel_iterations=None, experimental_use_pfor=True):
@@ -251,7 +251,6 @@ class GradientTape:
         Assumes, as TF does, that example ``b`` of the target depends only on example
         ``b`` of the source.
         """
-        from ember.ops.array import reshape, stack
         if self._used and not self._persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
                                "set of gradients (or jacobians).")
@@ -297,32 +296,3 @@ def _ones_like(t):
 def _zeros_like(t):
     dt = t._value.dtype if t._value.dtype.kind == "f" else np.float32
     return Tensor._wrap(np.zeros(t._value.shape, dt))
-
-
-def _flatten(structure) -> list:
-    """Leaves of a nested list/tuple/dict (dicts in sorted key order, as tf.nest)."""
-    if isinstance(structure, dict):
-        out = []
-        for k in sorted(structure):
-            out.extend(_flatten(structure[k]))
-        return out
-    if isinstance(structure, (list, tuple)):
-        out = []
-        for s in structure:
-            out.extend(_flatten(s))
-        return out
-    return [structure]
-
-
-def _pack_like(structure, flat):
-    it = iter(flat)
-
-    def build(s):
-        if isinstance(s, dict):
-            return {k: build(s[k]) for k in sorted(s)}
-        if isinstance(s, (list, tuple)):
-            items = [build(x) for x in s]
-            return type(s)(items) if isinstance(s, list) else tuple(items)
-        return next(it)
-
-    return build(structure)

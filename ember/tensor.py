@@ -1,7 +1,8 @@
 """Tensor (an immutable value) and Variable (mutable, trainable), with TensorFlow's semantics.
 
-A Tensor wraps one ``np.ndarray``. Arithmetic, indexing and comparisons dispatch to
-the ops in ``ember.ops``, so they are recorded by any active ``GradientTape``.
+A Tensor wraps one ``np.ndarray``. This module imports no ops: ``ember/ops/operators.py``
+binds the operators (``+``, ``==``, ``x[i]``, ``.T``) and ``Variable.read_value`` onto these
+classes, so they are ops that any active ``GradientTape`` records.
 """
 
 from __future__ import annotations
@@ -206,113 +207,9 @@ class Tensor:
         return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
                 f"numpy={_numpy_repr(self.numpy())}>")
 
-    # -- operators: each one is an op, so the tape sees it ---------------------------
-    def __add__(self, other):
-        return _math.add(self, other)
-
-    def __radd__(self, other):
-        return _math.add(other, self)
-
-    def __sub__(self, other):
-        return _math.subtract(self, other)
-
-    def __rsub__(self, other):
-        return _math.subtract(other, self)
-
-    def __mul__(self, other):
-        return _math.multiply(self, other)
-
-    def __rmul__(self, other):
-        return _math.multiply(other, self)
-
-    def __truediv__(self, other):
-        return _math.divide(self, other)
-
-    def __rtruediv__(self, other):
-        return _math.divide(other, self)
-
-    def __floordiv__(self, other):
-        return _math.floordiv(self, other)
-
-    def __rfloordiv__(self, other):
-        return _math.floordiv(other, self)
-
-    def __mod__(self, other):
-        return _math.floormod(self, other)
-
-    def __rmod__(self, other):
-        return _math.floormod(other, self)
-
-    def __pow__(self, other):
-        return _math.pow(self, other)
-
-    def __rpow__(self, other):
-        return _math.pow(other, self)
-
-    def __matmul__(self, other):
-        return _math.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _math.matmul(other, self)
-
-    def __neg__(self):
-        return _math.negative(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _math.abs(self)
-
-    def __invert__(self):
-        return _math.logical_not(self)
-
-    def __and__(self, other):
-        return _math.logical_and(self, other)
-
-    def __rand__(self, other):
-        return _math.logical_and(other, self)
-
-    def __or__(self, other):
-        return _math.logical_or(self, other)
-
-    def __ror__(self, other):
-        return _math.logical_or(other, self)
-
-    def __xor__(self, other):
-        return _math.logical_xor(self, other)
-
-    def __eq__(self, other):
-        if other is None:
-            return False
-        return _math.equal(self, other)
-
-    def __ne__(self, other):
-        if other is None:
-            return True
-        return _math.not_equal(self, other)
-
-    def __lt__(self, other):
-        return _math.less(self, other)
-
-    def __le__(self, other):
-        return _math.less_equal(self, other)
-
-    def __gt__(self, other):
-        return _math.greater(self, other)
-
-    def __ge__(self, other):
-        return _math.greater_equal(self, other)
-
+    # Arithmetic, comparison and indexing operators (``+``, ``==``, ``x[i]``, ``.T``, ...)
+    # are ops: ``ember/ops/operators.py`` binds them onto this class when the ops load.
     __hash__ = None  # elementwise __eq__, as TF: use ``tensor.ref()`` as a dict key
-
-    def __getitem__(self, key):
-        return _array.getitem(self, key)
-
-    # -- a few TF methods ----------------------------------------------------------
-    @property
-    def T(self):  # noqa: N802 - NumPy's name
-        return _array.transpose(self)
 
     def __copy__(self):
         return self
@@ -408,12 +305,6 @@ class Variable(Tensor):
                              f"{self._value.shape} and dtype {self._value.dtype}; received "
                              f"{array.shape} {array.dtype}.")
         self._value = array
-
-    def read_value(self) -> Tensor:
-        return _array.identity(self)
-
-    def value(self) -> Tensor:
-        return _array.identity(self)
 
     def _checked(self, value, what):
         t = convert_to_tensor(value, dtype=self.dtype)
@@ -560,8 +451,7 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     Unlike ``convert_to_tensor``, it copies NumPy arrays and may cast or reshape.
     """
     if isinstance(value, Tensor):
-        t = value if dtype is None else _math.cast(value, dtype)
-        arr = t._value.copy()
+        arr = value._value.copy() if dtype is None else _cast_copy(value, dtype)
     elif dtype is not None:
         want = dtypes.as_dtype(dtype)
         if want is dtypes.string:
@@ -587,6 +477,25 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     return Tensor._wrap(arr)
 
 
+def _cast_copy(t: Tensor, dtype) -> np.ndarray:
+    # tf.constant(tensor, dtype) copies, so no gradient flows: a plain NumPy cast with
+    # ``tf.cast``'s rules (floats truncate toward zero; strings convert to nothing else).
+    want = dtypes.as_dtype(dtype)
+    v = t._value
+    if v.dtype == want._np:
+        return v.copy()
+    if want is dtypes.string or v.dtype.kind == "O":
+        raise InvalidArgumentError(f"Cast: cannot cast {t.dtype.name} to {want.name}.")
+    if want.is_integer and v.dtype.kind == "f":
+        return np.trunc(v).astype(want._np)
+    return v.astype(want._np)
+
+
+def ensure_tensor(x) -> Tensor:
+    """``x`` itself if it is a Tensor, else ``convert_to_tensor(x)``: the ops' operand fast path."""
+    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+
+
 def as_array(x) -> np.ndarray:
     """The ndarray behind a Tensor or Variable, without copying (other values: ``np.asarray``).
 
@@ -601,8 +510,3 @@ def as_array(x) -> np.ndarray:
 def is_tensor(x) -> bool:
     return isinstance(x, Tensor)
 
-
-# The operator methods above call into the ops; ``ember.ops`` binds these when it loads
-# (the ops import this module, so importing them here would be circular).
-_array = None
-_math = None

@@ -13,17 +13,27 @@ import numpy as np
 
 from ember import dtypes
 from ember.errors import InvalidArgumentError
+from ember.ops.array import broadcast_to, identity, reshape, transpose
 from ember.record import apply, register_gradient
 from ember.tensor import Tensor, Variable, convert_to_tensor
+from ember.tensor import ensure_tensor as _t
+
+__all__ = [
+    "abs", "add", "add_n", "cast", "ceil", "clip_by_value", "cos", "divide", "einsum", "equal",
+    "exp", "expm1", "floor", "floor_div", "floordiv", "floormod", "greater", "greater_equal",
+    "is_finite", "is_inf", "is_nan", "less", "less_equal", "log", "log1p", "log_sigmoid",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "matmul", "maximum", "minimum",
+    "mod", "multiply", "negative", "not_equal", "ones_like", "pow", "reciprocal", "relu",
+    "round", "rsqrt", "sigmoid", "sign", "sin", "softplus", "sqrt", "square",
+    "squared_difference", "subtract", "tan", "tanh", "tensordot", "truediv", "where",
+    "zeros_like",
+]
 
 # ---------------------------------------------------------------------------------------
 # Conversion of operands (TF's rules: two tensors must share a dtype; a Python scalar or
 # NumPy array next to a tensor takes the tensor's dtype).
 # ---------------------------------------------------------------------------------------
 
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
 
 
 def _as(value, ref: Tensor, op: str) -> Tensor:
@@ -552,7 +562,6 @@ def cast(x, dtype, name=None):
     want = dtypes.as_dtype(dtype)
     if x._value.dtype == want._np:
         if isinstance(x, Variable):  # a snapshot, as TF's read: later assigns must not show
-            from ember.ops.array import identity
             return identity(x)
         return x
     if want is dtypes.string or x._value.dtype.kind == "O":
@@ -671,7 +680,6 @@ def _matmul_grad(g, out, a, b, needs, ta=False, tb=False):
 
 def tensordot(a, b, axes, name=None):
     """Sum of products over ``axes`` (an int N: last N of a with first N of b, or two lists)."""
-    from ember.ops.array import reshape, transpose
     a, b = _pair(a, b, "Tensordot")
     if isinstance(axes, int) or (isinstance(axes, Tensor) and axes.ndim == 0):
         n = int(axes)
@@ -727,7 +735,6 @@ def einsum(equation, *inputs, name=None):
 
 @register_gradient("Einsum")
 def _einsum_grad(g, out, *inputs, specs, rhs):
-    from ember.ops.array import broadcast_to, reshape
     grads = []
     sizes = {}
     for s, t in zip(specs, inputs):
@@ -750,3 +757,20 @@ def _einsum_grad(g, out, *inputs, specs, rhs):
             gi = broadcast_to(reshape(gi, shape_keep), [sizes[c] for c in s])
         grads.append(gi)
     return tuple(grads)
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=None,
+                     name=None):
+    """Counts of (label, prediction) pairs: row = true class, column = predicted class.
+
+    Each pair adds its weight (1 without ``weights``). ``tf.math`` exports it (TF has no
+    top-level ``tf.confusion_matrix``); it has no gradient.
+    """
+    y = np.asarray(_t(labels)._value).astype(np.int64).ravel()
+    p = np.asarray(_t(predictions)._value).astype(np.int64).ravel()
+    n = int(num_classes) if num_classes is not None else int(max(y.max(initial=0),
+                                                                 p.max(initial=0)) + 1)
+    m = np.zeros((n, n), np.int32 if dtype is None else dtypes.as_dtype(dtype)._np)
+    w = 1 if weights is None else np.asarray(_t(weights)._value).ravel().astype(m.dtype)
+    np.add.at(m, (y, p), w)
+    return Tensor._wrap(m)

@@ -9,8 +9,9 @@ import math as _pymath
 
 import numpy as np
 
+from ember import random as _random
 from ember.errors import InvalidArgumentError
-from ember.ops.array import expand_dims, one_hot
+from ember.ops.array import expand_dims, one_hot, reshape
 from ember.ops.math import abs as abs_
 from ember.ops.math import (
     add,
@@ -24,18 +25,20 @@ from ember.ops.math import (
     relu,
     relu_grad,
     sigmoid,
-    softplus,
     subtract,
     tanh,
-    where,
 )
 from ember.ops.reduce import reduce_sum
 from ember.record import apply, register_gradient
-from ember.tensor import Tensor, convert_to_tensor
+from ember.tensor import Tensor
+from ember.tensor import ensure_tensor as _t
 
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+__all__ = [
+    "bias_add", "dense", "dropout", "elu", "gelu", "hard_sigmoid", "l2_loss", "leaky_relu",
+    "log_softmax", "relu6", "selu", "sigmoid_cross_entropy_with_logits", "silu", "softmax",
+    "softmax_cross_entropy_with_logits", "softsign", "sparse_softmax_cross_entropy_with_logits",
+    "swish",
+]
 
 
 # -- activations ------------------------------------------------------------------------
@@ -216,8 +219,7 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
 
 @register_gradient("SoftmaxCE")
 def _softmax_ce_grad(g, out, y, z, axis):
-    from ember.ops.array import expand_dims as ed
-    ge = ed(g, axis)
+    ge = expand_dims(g, axis)
     gz = multiply(ge, subtract(multiply(softmax(z, axis), reduce_sum(y, axis, keepdims=True)), y))
     gy = multiply(ge, negative(log_softmax(z, axis)))
     return gy, gz
@@ -308,7 +310,6 @@ def bias_add(value, bias, data_format=None, name=None):
     if b.ndim != 1:
         raise InvalidArgumentError(f"bias_add: bias must be 1-D; got shape {tuple(b.shape)}.")
     if data_format in ("NCHW", "NCW", "NCDHW", "channels_first"):
-        from ember.ops.array import reshape
         b = reshape(b, [-1] + [1] * (v.ndim - 2))
     elif v._value.shape[-1] != b._value.shape[0]:
         raise InvalidArgumentError(f"bias_add: bias of size {b._value.shape[0]} does not match "
@@ -319,7 +320,6 @@ def bias_add(value, bias, data_format=None, name=None):
 
 def dropout(x, rate, noise_shape=None, seed=None, name=None):
     """Zeroes each element with probability ``rate`` and scales the rest by 1/(1-rate)."""
-    from ember import random as _random
     x = _t(x)
     if not 0 <= float(rate) < 1:
         raise ValueError(f"dropout: rate must be in [0, 1); received rate={rate}.")
@@ -404,10 +404,4 @@ def _dense_grad(g, out, x, w, b=None, *, needs, act):
         return gx, gw
     gb = reduce_sum(gz, axis=0) if needs[2] else None
     return gx, gw, gb
-
-
-__all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softsign",
-           "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "dropout", "l2_loss",
-           "bias_add", "sigmoid_cross_entropy_with_logits", "softmax_cross_entropy_with_logits",
-           "sparse_softmax_cross_entropy_with_logits", "dense", "hard_sigmoid", "where"]
 

@@ -254,7 +254,7 @@ def test_no_recording_outside_the_with_block():
 
 
 def test_missing_rule_raises_lookup_error_naming_the_op():
-    from ember.tape import apply
+    from ember.record import apply
     x = tf.constant([1.0])
     with tf.GradientTape() as tape:
         tape.watch(x)
