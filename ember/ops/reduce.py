@@ -16,6 +16,8 @@ from ember.ops.math import (
     sqrt,
     square,
     subtract,
+    where,
+    zeros_like,
 )
 from ember.record import apply, register_gradient
 from ember.tensor import Tensor
@@ -132,9 +134,13 @@ reduce_min = _extreme("Min", np.min)
 
 def _extreme_grad(g, out, x, axes, keepdims):
     o = out._value if keepdims else out._value.reshape(_kept_shape(x._value.shape, axes))
-    mask = (x._value == o).astype(g._value.dtype)
-    mask /= mask.sum(axis=axes, keepdims=True)
-    return multiply(_expand_back(g, x, axes, keepdims), Tensor._wrap(mask))
+    hit = x._value == o
+    share = hit.astype(g._value.dtype)
+    share /= share.sum(axis=axes, keepdims=True)
+    # Selected before the share multiplies it, so an infinite incoming gradient gives 0,
+    # not NaN, where x is not the extreme.
+    picked = where(hit, _expand_back(g, x, axes, keepdims), zeros_like(x))
+    return multiply(picked, Tensor._wrap(share))
 
 
 register_gradient("Max")(_extreme_grad)
