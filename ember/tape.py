@@ -16,6 +16,7 @@ look-ups per op. No Python work is ever done per element.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import numpy as np
 
@@ -62,11 +63,11 @@ class GradientTape:
         self._released_vars: tuple = ()
 
     # -- recording ----------------------------------------------------------------------
-    def __enter__(self):
+    def __enter__(self) -> GradientTape:
         self._push()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc) -> bool:
         self._pop()
         return False
 
@@ -100,7 +101,7 @@ class GradientTape:
             self._ids.add(id(t))
             self._watched.append(t)
 
-    def watch(self, tensor):
+    def watch(self, tensor: Any) -> None:
         """Makes the tape track ``tensor`` (or every tensor in a nested structure)."""
         for t in flatten(tensor):
             if not isinstance(t, Tensor):
@@ -113,11 +114,11 @@ class GradientTape:
             return self._released_vars
         return tuple(t for t in self._watched if isinstance(t, Variable))
 
-    def stop_recording(self):
+    def stop_recording(self) -> _Paused:
         """Context manager: ops run inside it are not recorded by this tape."""
         return _Paused(self)
 
-    def reset(self):
+    def reset(self) -> None:
         """Forgets everything recorded so far."""
         self._entries.clear()
         self._ids.clear()
@@ -132,8 +133,8 @@ class GradientTape:
         self._released_vars = kept
 
     # -- differentiation ----------------------------------------------------------------
-    def gradient(self, target, sources, output_gradients=None,
-                 unconnected_gradients="none"):
+    def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
+                 unconnected_gradients: str | UnconnectedGradients = "none") -> Any:
         """d(target)/d(sources), with the same nesting as ``sources``.
 
         A non-scalar target is differentiated as its sum (or weighted by
@@ -217,8 +218,9 @@ class GradientTape:
             result.append(g)
         return result
 
-    def jacobian(self, target, sources, unconnected_gradients="none",
-                 parallel_iterations=None, experimental_use_pfor=True):
+    def jacobian(self, target: Tensor, sources: Any,
+                 unconnected_gradients: str | UnconnectedGradients = "none",
+                 parallel_iterations=None, experimental_use_pfor=True) -> Any:
         """The full Jacobian: shape ``target.shape + source.shape`` for each source."""
         if self._used and not self._persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
@@ -244,8 +246,10 @@ class GradientTape:
                 out.append(reshape(stack(r), tuple(target.shape) + tuple(s.shape)))
         return pack_sequence_as(sources, out)
 
-    def batch_jacobian(self, target, source, unconnected_gradients="none",
-                       parallel_iterations=None, experimental_use_pfor=True):
+    def batch_jacobian(self, target: Tensor, source: Tensor,
+                       unconnected_gradients: str | UnconnectedGradients = "none",
+                       parallel_iterations=None,
+                       experimental_use_pfor=True) -> Tensor | None:
         """Per-example Jacobians: ``[b, i..., j...] = d target[b, i...] / d source[b, j...]``.
 
         Assumes, as TF does, that example ``b`` of the target depends only on example
