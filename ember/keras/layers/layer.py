@@ -71,9 +71,8 @@ class _TrackedDict(dict):
     del _name
 
 
-class _CallContext(threading.local):
-    """The state of the layer calls running in this thread (each thread has its own, as
-    Keras 3's call context: another thread's ``model(x, training=True)`` changes nothing here).
+class _CallContext:
+    """The state of the layer calls running in one thread.
 
     Attributes:
         training: the ``training`` flag of the outermost call, inherited by sublayers that
@@ -84,14 +83,24 @@ class _CallContext(threading.local):
             without walking the whole model every call.
     """
 
-    training = None
-    depth = 0
+    __slots__ = ("training", "depth", "loss_holders")
 
     def __init__(self):
+        self.training = None
+        self.depth = 0
         self.loss_holders: dict[int, Layer] = {}
 
 
-_CALL_CONTEXT = _CallContext()
+class _PerThread(threading.local):
+    """Each thread's own _CallContext, as Keras 3 keeps its call context: another thread's
+    ``model(x, training=True)`` changes nothing in this one. (One thread-local look-up per
+    call, then plain slots: attributes of a threading.local itself cost ~5x more.)"""
+
+    def __init__(self):
+        self.context = _CallContext()
+
+
+_PER_THREAD = _PerThread()
 
 
 class _CallSignature:
@@ -360,7 +369,7 @@ class Layer:
         """Adds a loss term (e.g. an activity penalty) computed during ``call``; the next
         outermost call starts afresh."""
         self._losses.append(loss)
-        _CALL_CONTEXT.loss_holders[id(self)] = self
+        _PER_THREAD.context.loss_holders[id(self)] = self
 
     @property
     def losses(self) -> list:
@@ -403,7 +412,7 @@ class Layer:
         if signature is None:
             signature = _CallSignature(cls)
             cls._call_signature = signature
-        ctx = _CALL_CONTEXT
+        ctx = _PER_THREAD.context
         training = kwargs.pop("training", None)
         outer = ctx.training
         if training is None:
@@ -412,7 +421,7 @@ class Layer:
             training = bool(training)
         if signature.training:
             kwargs["training"] = training
-        mask = _mask_of(inputs)
+        mask = inputs._keras_mask if type(inputs) is Tensor else _mask_of(inputs)
         if mask is not None and signature.mask and kwargs.get("mask") is None:
             kwargs["mask"] = mask
         if ctx.depth == 0 and ctx.loss_holders:
