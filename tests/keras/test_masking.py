@@ -85,3 +85,13 @@ def test_functional_graph_records_the_mask_on_keras_tensors():
     assert inputs._keras_mask is None
     assert masked._keras_mask is not None and masked._keras_mask.shape == (None, 3)
     assert keras.layers.Flatten()(masked)._keras_mask is None
+
+
+def test_a_keras_tensor_passed_as_mask_keyword_is_replayed_in_the_functional_model():
+    values = keras.Input((3, 3))
+    mask = keras.Input((3,), dtype="bool")
+    consumer = MaskedMean()
+    model = keras.Model([values, mask], consumer(values, mask=mask))
+    x = _batch()
+    out = model([x, np.array([[True, True, False], [True, True, True]])])
+    np.testing.assert_allclose(out.numpy(), _expected(x), rtol=1e-6)

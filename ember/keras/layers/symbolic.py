@@ -106,7 +106,10 @@ class Node:
 
     @property
     def input_tensors(self) -> list:
-        return [t for t in nest.flatten(self.inputs) if isinstance(t, KerasTensor)]
+        """The KerasTensors this call reads: in its inputs and its keyword arguments (e.g.
+        ``mask=``)."""
+        return [t for t in nest.flatten(self.inputs) + nest.flatten(self.kwargs)
+                if isinstance(t, KerasTensor)]
 
 
 _DUMMY_BATCH = 2
@@ -148,7 +151,8 @@ def trace(operation, inputs, args, kwargs):
     saved = list(RECORDING)
     RECORDING.clear()  # the shape probe must not be recorded by a tape
     try:
-        kw = dict(kwargs)
+        kw = nest.map_structure(lambda t: _dummy(t) if isinstance(t, KerasTensor) else t,
+                                dict(kwargs))
         if not isinstance(operation, Operation):
             kw.setdefault("training", False)
         out = operation(concrete, *args, **kw)

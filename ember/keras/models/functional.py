@@ -36,8 +36,12 @@ class Functional(Model):
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self._nodes = self._order_nodes(flat_in, flat_out)
-        # Per node, whether it is a layer (told ``training``) or an Operation (not).
+        # Per node: whether it is a layer (told ``training``) or an Operation (not), and
+        # whether its keyword arguments hold KerasTensors (``mask=``) to replace on replay.
         self._node_is_layer = [isinstance(node.layer, Layer) for node in self._nodes]
+        self._node_symbolic_kwargs = [
+            any(isinstance(v, KerasTensor) for v in nest.flatten(node.kwargs))
+            for node in self._nodes]
         layers, seen = [], set()
         for t in flat_in:
             if id(t.node.layer) not in seen:
@@ -120,10 +124,13 @@ class Functional(Model):
                                  f"received {len(given)} input tensors.")
             for t, v in zip(flat_kt, given):
                 values[id(t)] = v
-        for node, is_layer in zip(self._nodes, self._node_is_layer):
-            args = nest.map_structure(
-                lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, node.inputs)
-            kwargs = node.kwargs
+        def value(t):
+            return values[id(t)] if isinstance(t, KerasTensor) else t
+
+        for node, is_layer, symbolic_kwargs in zip(self._nodes, self._node_is_layer,
+                                                   self._node_symbolic_kwargs):
+            args = nest.map_structure(value, node.inputs)
+            kwargs = nest.map_structure(value, node.kwargs) if symbolic_kwargs else node.kwargs
             if is_layer and "training" not in kwargs:
                 # Passed down explicitly rather than left to the call context.
                 kwargs = {**kwargs, "training": training}

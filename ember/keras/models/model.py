@@ -596,13 +596,9 @@ def _as_list(logs, metrics):
 
 
 def _to_numpy(out):
-    if isinstance(out, Tensor):
+    if isinstance(out, Tensor):  # the common case first: predict calls this every batch
         return as_array(out)
-    if isinstance(out, (list, tuple)):
-        return type(out)(_to_numpy(o) for o in out)
-    if isinstance(out, dict):
-        return {k: _to_numpy(v) for k, v in out.items()}
-    return np.asarray(out)
+    return nest.map_structure(as_array, out)
 
 
 def _concat(outputs):
