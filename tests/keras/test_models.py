@@ -184,7 +184,7 @@ def test_class_weight_with_sample_weight_and_zero_batch_size_are_refused():
         model.fit(x, y, batch_size=0, verbose=0)
 
 
-def test_arithmetic_on_keras_tensors_records_operations_not_layers():
+def test_arithmetic_on_keras_tensors_records_operations_not_layers(capsys):
     inputs = tf.keras.Input((3,))
     dense = layers.Dense(2, kernel_initializer="ones")
     y = dense(inputs)
@@ -192,6 +192,11 @@ def test_arithmetic_on_keras_tensors_records_operations_not_layers():
     assert [type(lay).__name__ for lay in model.layers] == ["InputLayer", "Dense"]
     x = np.array([[1.0, 2.0, 3.0]], np.float32)
     np.testing.assert_allclose(model(x).numpy(), [[-18.0]])
+    model.summary()
+    rows = [line.split("│")[1].strip() for line in capsys.readouterr().out.splitlines()
+            if line.startswith("│")]
+    assert rows == ["input_layer (InputLayer)", "dense (Dense)", "multiply (Multiply)",
+                    "add (Add)", "get_item (GetItem)", "negative (Negative)"]
 
 
 def test_whole_model_files_are_refused_naming_the_weights_formats(tmp_path):

@@ -84,6 +84,8 @@ class Operation:
     def __init__(self, fn, name: str):
         self.fn = fn
         self.name = naming.uniquify(name)
+        self.kind = "".join(w.capitalize() for w in name.split("_"))  # 'get_item' -> 'GetItem'
+        self.output_shape = None  # set when traced, for model.summary()
 
     def __call__(self, inputs, *args, **kwargs):
         if any(isinstance(t, KerasTensor) for t in nest.flatten(inputs)):
@@ -167,6 +169,8 @@ def trace(operation, inputs, args, kwargs):
         _symbolic(t, f"{operation.name}_out{i}", node, i) if isinstance(t, Tensor) else t
         for i, t in enumerate(flat)])
     node.outputs = outputs
+    if isinstance(operation, Operation) and isinstance(outputs, KerasTensor):
+        operation.output_shape = outputs.shape
     return outputs
 
 

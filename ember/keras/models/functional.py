@@ -42,16 +42,15 @@ class Functional(Model):
         self._node_symbolic_kwargs = [
             any(isinstance(v, KerasTensor) for v in nest.flatten(node.kwargs))
             for node in self._nodes]
-        layers, seen = [], set()
-        for t in flat_in:
-            if id(t.node.layer) not in seen:
-                seen.add(id(t.node.layer))
-                layers.append(t.node.layer)
-        for node in self._nodes:
-            if id(node.layer) not in seen and isinstance(node.layer, Layer):
-                seen.add(id(node.layer))
-                layers.append(node.layer)
-        self._layers_list = layers
+        operations, seen = [], set()
+        for op in [t.node.layer for t in flat_in] + [node.layer for node in self._nodes]:
+            if id(op) not in seen:
+                seen.add(id(op))
+                operations.append(op)
+        # Layers and Operations in graph order, as Keras 3's ``_operations`` (the summary's
+        # rows); ``layers`` keeps only the layers.
+        self._operations = operations
+        self._layers_list = [op for op in operations if isinstance(op, Layer)]
         self.built = True
         self._build_shape = nest.map_structure(lambda t: t.shape, inputs)
 

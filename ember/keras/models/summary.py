@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from ember.keras.layers.input_layer import InputLayer
+from ember.keras.layers.symbolic import Operation
 from ember.tensor import Tensor, as_array
 
 
@@ -17,6 +19,8 @@ def _fmt_bytes(n: float) -> str:
 
 def _shape_text(layer):
     shape = getattr(layer, "_keras_output_shape", None)
+    if shape is None and isinstance(layer, InputLayer):
+        shape = layer.batch_shape
     if shape is None and layer.built and getattr(layer, "_build_shape", None) is not None:
         try:
             shape = layer.compute_output_shape(layer._build_shape)
@@ -31,8 +35,14 @@ def _shape_text(layer):
 
 def _rows(model):
     rows = []
-    for layer in model.layers:
+    # A functional model's Operations (``x * 2`` on KerasTensors) get rows too, as in Keras 3.
+    for layer in getattr(model, "_operations", None) or model.layers:
         name = f"{layer.name} ({type(layer).__name__})"
+        if isinstance(layer, Operation):
+            name = f"{layer.name} ({layer.kind})"
+            shape = layer.output_shape
+            rows.append((name, "?" if shape is None else str(tuple(shape)), "0", layer))
+            continue
         if layer.built:
             params = f"{layer.count_params():,}"
         else:
@@ -78,7 +88,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     for i, (name, shape, params, layer) in enumerate(rows):
         values = [name, shape, params]
         if show_trainable:
-            values.append("Y" if layer.trainable else "N")
+            values.append("-" if isinstance(layer, Operation) else
+                          "Y" if layer.trainable else "N")
         out(row(values))
         if i < len(rows) - 1:
             out(line("├", "┼", "┤", "─"))
