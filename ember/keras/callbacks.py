@@ -1063,7 +1063,9 @@ class ModelCheckpoint(_MonitorCallback):
 
     Args:
         filepath: Path to save to; must end in ``.weights.h5`` when
-            ``save_weights_only``, else in ``.keras`` or ``.h5``.
+            ``save_weights_only``, else in ``.keras`` or ``.h5`` (Keras's rule; Ember's own
+            ``Model.save`` writes only weights files so far and raises on those names, so
+            use ``save_weights_only=True`` with Ember models).
         monitor: Quantity watched by ``save_best_only``. Defaults to ``"val_loss"``.
         verbose: 1 prints each save or skip. Defaults to 0.
         save_best_only: Whether to save only on an improvement. Defaults to False.
