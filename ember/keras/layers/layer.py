@@ -8,6 +8,11 @@
 
 Sublayers and variables assigned as attributes (also inside lists and dicts) are found
 automatically, in assignment order, as Keras tracks them.
+
+Masks travel on tensors (``tensor._keras_mask``), as in Keras 3: ``__call__`` passes the
+input's mask as ``mask=`` to a ``call`` that takes one, and attaches
+``compute_mask(inputs, mask)`` to the outputs (by default the input's mask when the layer
+``supports_masking``, else none).
 """
 
 from __future__ import annotations
