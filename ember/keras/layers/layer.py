@@ -405,7 +405,7 @@ class Layer:
 
     def __call__(self, inputs, *args, **kwargs):
         if type(inputs) is not Tensor:
-            if is_symbolic(inputs):
+            if type(inputs) is not np.ndarray and is_symbolic(inputs):
                 return symbolic_call(self, inputs, args, kwargs)
             inputs = self._convert_inputs(inputs)
         if not self.built:
