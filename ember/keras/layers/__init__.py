@@ -1,21 +1,36 @@
-"""Keras layers: ``from ember.keras import layers; layers.Dense(64, activation='relu')``."""
+"""Keras layers: ``from ember.keras import layers; layers.Dense(64, activation='relu')``.
 
-from ember.keras.layers.core import (  # noqa: F401
-    ELU,
-    Activation,
-    Dropout,
-    Flatten,
-    Identity,
-    Lambda,
-    LeakyReLU,
-    Permute,
-    ReLU,
-    RepeatVector,
-    Reshape,
-    Softmax,
+One import line per family (one file per family, as Keras groups its layers); a new
+family appends its line.
+"""
+
+from ember.keras.layers.activations import ELU, Activation, LeakyReLU, ReLU, Softmax  # noqa: F401
+from ember.keras.layers.convolutional import (  # noqa: F401
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Convolution1D,
+    Convolution2D,
+    Convolution2DTranspose,
+    DepthwiseConv2D,
+    SeparableConv2D,
+    SeparableConvolution2D,
 )
+from ember.keras.layers.core import Identity, Lambda  # noqa: F401
 from ember.keras.layers.dense import Dense  # noqa: F401
-from ember.keras.layers.input_layer import Input, InputLayer, KerasTensor  # noqa: F401
+from ember.keras.layers.image import (  # noqa: F401
+    Cropping2D,
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    SpatialDropout2D,
+    UpSampling2D,
+    ZeroPadding2D,
+)
+from ember.keras.layers.input_layer import Input, InputLayer  # noqa: F401
 from ember.keras.layers.layer import InputSpec, Layer  # noqa: F401
 from ember.keras.layers.merging import (  # noqa: F401
     Add,
@@ -32,38 +47,12 @@ from ember.keras.layers.merging import (  # noqa: F401
     multiply,
     subtract,
 )
-
-# -- convolution, pooling, normalization and image layers (conv branch) --
-# isort: split
-from ember.keras.layers.convolutional import (  # noqa: F401,E402
-    Conv1D,
-    Conv2D,
-    Conv2DTranspose,
-    Convolution1D,
-    Convolution2D,
-    Convolution2DTranspose,
-    DepthwiseConv2D,
-    SeparableConv2D,
-    SeparableConvolution2D,
-)
-from ember.keras.layers.image import (  # noqa: F401,E402
-    Cropping2D,
-    RandomContrast,
-    RandomFlip,
-    RandomRotation,
-    RandomTranslation,
-    RandomZoom,
-    Rescaling,
-    SpatialDropout2D,
-    UpSampling2D,
-    ZeroPadding2D,
-)
-from ember.keras.layers.normalization import (  # noqa: F401,E402
+from ember.keras.layers.normalization import (  # noqa: F401
     BatchNormalization,
     GroupNormalization,
     LayerNormalization,
 )
-from ember.keras.layers.pooling import (  # noqa: F401,E402
+from ember.keras.layers.pooling import (  # noqa: F401
     AveragePooling1D,
     AveragePooling2D,
     AvgPool1D,
@@ -81,3 +70,6 @@ from ember.keras.layers.pooling import (  # noqa: F401,E402
     MaxPooling1D,
     MaxPooling2D,
 )
+from ember.keras.layers.regularization import Dropout  # noqa: F401
+from ember.keras.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
+from ember.keras.layers.symbolic import KerasTensor  # noqa: F401
