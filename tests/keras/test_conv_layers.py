@@ -12,8 +12,8 @@ _rng = np.random.default_rng(3)
 
 @pytest.fixture(autouse=True)
 def _fresh_names():
-    from ember.keras.layers.layer import reset_name_counters
-    reset_name_counters()
+    from ember.keras import naming
+    naming.reset()
     yield
 
 
