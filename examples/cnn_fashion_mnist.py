@@ -15,7 +15,10 @@ import ember as tf
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--limit", type=int, default=None, help="use only N training images")
+parser.add_argument("--seed", type=int, default=None)
 args = parser.parse_args()
+if args.seed is not None:
+    tf.keras.utils.set_random_seed(args.seed)
 
 (train_images, train_labels), (test_images, test_labels) = \
     tf.keras.datasets.fashion_mnist.load_data()
