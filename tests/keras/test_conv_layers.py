@@ -261,3 +261,58 @@ def test_outputs_match_keras_with_the_same_weights(make, in_shape, out_shape, we
     theirs.build(in_shape)
     theirs.set_weights(ours.get_weights())
     np.testing.assert_allclose(y.numpy(), np.asarray(theirs(x)), rtol=1e-4, atol=1e-4)
+
+
+def test_dcgan_generator_and_discriminator_train_with_a_tape():
+    """The generative tutorials' blocks: Dense -> BatchNormalization -> LeakyReLU -> Reshape ->
+    Conv2DTranspose (strides 2, 'same'), and a strided Conv2D discriminator."""
+    tf.keras.utils.set_random_seed(0)
+    generator = tf.keras.Sequential([
+        tf.keras.Input((8,)),
+        layers.Dense(7 * 7 * 16, use_bias=False), layers.BatchNormalization(),
+        layers.LeakyReLU(), layers.Reshape((7, 7, 16)),
+        layers.Conv2DTranspose(8, (5, 5), strides=(1, 1), padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Conv2DTranspose(4, (5, 5), strides=(2, 2), padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Conv2DTranspose(1, (5, 5), strides=(2, 2), padding="same", use_bias=False,
+                               activation="tanh"),
+    ])
+    discriminator = tf.keras.Sequential([
+        tf.keras.Input((28, 28, 1)),
+        layers.Conv2D(8, (5, 5), strides=(2, 2), padding="same"), layers.LeakyReLU(),
+        layers.Dropout(0.3),
+        layers.Conv2D(16, (5, 5), strides=(2, 2), padding="same"), layers.LeakyReLU(),
+        layers.Flatten(), layers.Dense(1),
+    ])
+    assert generator.output_shape == (None, 28, 28, 1)
+    bce = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+    g_opt, d_opt = tf.keras.optimizers.Adam(1e-3), tf.keras.optimizers.Adam(1e-3)
+    real = np.tanh(x_of(16, 28, 28, 1))
+    noise = x_of(16, 8)
+    moving = generator.layers[1].moving_mean.numpy().copy()
+    with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+        fake = generator(noise, training=True)
+        real_out = discriminator(real, training=True)
+        fake_out = discriminator(fake, training=True)
+        g_loss = bce(tf.ones_like(fake_out), fake_out)
+        d_loss = bce(tf.ones_like(real_out), real_out) + bce(tf.zeros_like(fake_out), fake_out)
+    g_grads = g_tape.gradient(g_loss, generator.trainable_variables)
+    d_grads = d_tape.gradient(d_loss, discriminator.trainable_variables)
+    assert all(g is not None and np.all(np.isfinite(g.numpy())) for g in g_grads + d_grads)
+    g_opt.apply_gradients(zip(g_grads, generator.trainable_variables))
+    d_opt.apply_gradients(zip(d_grads, discriminator.trainable_variables))
+    assert not np.allclose(generator.layers[1].moving_mean.numpy(), moving)  # training=True
+
+
+@pytest.mark.slow
+def test_the_lab_example_program_runs():
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, str(root / "examples" / "cnn_fashion_mnist.py"),
+                           "--epochs", "1", "--limit", "640", "--seed", "0"],
+                          capture_output=True, text=True, timeout=300, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert "Test accuracy:" in proc.stdout and "124,670" in proc.stdout
