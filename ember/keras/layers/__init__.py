@@ -15,8 +15,12 @@ from ember.keras.layers.core import (  # noqa: F401
     Softmax,
 )
 from ember.keras.layers.dense import Dense  # noqa: F401
+
+# -- sequence models (issue 12): embedding, recurrent layers and cells, wrappers, masking --
+from ember.keras.layers.embedding import Embedding  # noqa: F401
 from ember.keras.layers.input_layer import Input, InputLayer, KerasTensor  # noqa: F401
 from ember.keras.layers.layer import InputSpec, Layer  # noqa: F401
+from ember.keras.layers.masking import Masking  # noqa: F401
 from ember.keras.layers.merging import (  # noqa: F401
     Add,
     Average,
@@ -32,3 +36,13 @@ from ember.keras.layers.merging import (  # noqa: F401
     multiply,
     subtract,
 )
+from ember.keras.layers.recurrent import (  # noqa: F401
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+)
+from ember.keras.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
