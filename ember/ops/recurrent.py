@@ -171,29 +171,34 @@ def lstm_sequence(inputs, initial_h, initial_c, recurrent_kernel, mask=None, *,
     ract = _FORWARD[_act(recurrent_activation, "lstm_sequence")]
     m = _mask(mask, B, T, "lstm_sequence")
     out = np.empty((2, B, T, u), x.dtype)
-    gates = np.empty((T, B, 4 * u), x.dtype)  # activated i, f, g, o of every step
-    act_c = np.empty((T, B, u), x.dtype)       # tanh(cₜ)
-    c = c0._value
+    # Feature-major inside the loop (units x batch): the per-step product becomes
+    # R^T (4u, u) @ h^T (u, B), the layout in which BLAS runs a skinny product fastest, and
+    # every gate is a contiguous block of rows.
+    rt = np.ascontiguousarray(r.T)
+    gates = np.empty((T, 4 * u, B), x.dtype)  # activated i, f, g, o of every step
+    act_c = np.empty((T, u, B), x.dtype)       # tanh(cₜ)
+    h = np.ascontiguousarray(h.T)
+    c = np.ascontiguousarray(c0._value.T)
     for k in range(T):
         t = _step_index(k, T, go_backwards)
         z = gates[k]
-        np.matmul(h, r, out=z)
-        z += x[:, t]
-        ract(z[:, :2 * u])
-        act(z[:, 2 * u:3 * u])
-        ract(z[:, 3 * u:])
-        c_new = z[:, u:2 * u] * c
-        c_new += z[:, :u] * z[:, 2 * u:3 * u]
+        np.matmul(rt, h, out=z)
+        z += x[:, t].T
+        ract(z[:2 * u])
+        act(z[2 * u:3 * u])
+        ract(z[3 * u:])
+        c_new = z[u:2 * u] * c
+        c_new += z[:u] * z[2 * u:3 * u]
         tc = act_c[k]
         tc[...] = c_new
         act(tc)
-        h_new = z[:, 3 * u:] * tc
+        h_new = z[3 * u:] * tc
         if m is not None:
-            keep = m[:, t:t + 1]
+            keep = m[None, :, t]
             c_new = np.where(keep, c_new, c)
             h_new = np.where(keep, h_new, h)
-        out[0, :, k] = h_new
-        out[1, :, k] = c_new
+        out[0, :, k] = h_new.T
+        out[1, :, k] = c_new.T
         h, c = h_new, c_new
     cache = {"gates": gates, "act_c": act_c, "mask": m}
     return apply("LSTMSequence", out, (xp, h0, c0, R),
@@ -220,33 +225,36 @@ def lstm_sequence_backward(g, out, xp, h0, c0, R, cache, activation, recurrent_a
     dact, dract = _DERIV[activation], _DERIV[recurrent_activation]
     _, B, T, u = states.shape
     dZ = np.empty((B, T, 4 * u), gv.dtype)  # step order
-    dh_next = np.zeros((B, u), gv.dtype)
-    dc_next = np.zeros((B, u), gv.dtype)
-    rt = r.T
+    # feature-major as in the forward loop: dh^T = R (u, 4u) @ dz^T (4u, B)
+    dh_next = np.zeros((u, B), gv.dtype)
+    dc_next = np.zeros((u, B), gv.dtype)
+    dz = np.empty((4 * u, B), gv.dtype)
+    c0t = c0._value.T
     for k in range(T - 1, -1, -1):
         z = gates[k]
-        i, f, gg, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+        i, f, gg, o = z[:u], z[u:2 * u], z[2 * u:3 * u], z[3 * u:]
         tc = act_c[k]
-        dh = gv[0, :, k] + dh_next
-        dc = gv[1, :, k] + dc_next
+        dh = gv[0, :, k].T + dh_next
+        dc = gv[1, :, k].T + dc_next
         dct = dh * o
         dct *= dact(tc)
         dct += dc
-        c_prev = states[1, :, k - 1] if k else c0._value
-        dz = dZ[:, k]
-        np.multiply(dct * gg, dract(i), out=dz[:, :u])
-        np.multiply(dct * c_prev, dract(f), out=dz[:, u:2 * u])
-        np.multiply(dct * i, dact(gg), out=dz[:, 2 * u:3 * u])
-        np.multiply(dh * tc, dract(o), out=dz[:, 3 * u:])
+        c_prev = states[1, :, k - 1].T if k else c0t
+        np.multiply(dct * gg, dract(i), out=dz[:u])
+        np.multiply(dct * c_prev, dract(f), out=dz[u:2 * u])
+        np.multiply(dct * i, dact(gg), out=dz[2 * u:3 * u])
+        np.multiply(dh * tc, dract(o), out=dz[3 * u:])
         dc_new = dct * f
         if m is not None:
-            keep = m[:, _step_index(k, T, go_backwards)][:, None]
+            keep = m[None, :, _step_index(k, T, go_backwards)]
             dz *= keep
-            dh_next = np.where(keep, dz @ rt, dh)
+            dh_next = np.where(keep, r @ dz, dh)
             dc_next = np.where(keep, dc_new, dc)
         else:
-            dh_next = dz @ rt
+            dh_next = r @ dz
             dc_next = dc_new
+        dZ[:, k] = dz.T
+    dh_next, dc_next = np.ascontiguousarray(dh_next.T), np.ascontiguousarray(dc_next.T)
     inputs = (g, out, xp, h0, c0, R)
     grads = [None, None, None, None]
     if needs[0]:
