@@ -476,3 +476,46 @@ def test_masked_states_and_outputs_match_keras(name, zero_output):
     got = ours(x, initial_state=init, mask=MASK)
     for a, e in zip(got, expected):
         np.testing.assert_allclose(a.numpy(), np.asarray(e), rtol=1e-5, atol=1e-6)
+
+
+# -- the example and the command ---------------------------------------------------------------
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_char_rnn_example_trains_and_prints_a_sample(tmp_path, monkeypatch, capsys):
+    import runpy
+    text = tmp_path / "tiny.txt"
+    text.write_text("abcabcabd " * 30)
+    monkeypatch.setattr(sys, "argv", [
+        "char_rnn.py", str(text), "--steps", "3", "--units", "8", "--embedding-dim", "4",
+        "--seq-length", "10", "--batch-size", "4", "--generate", "20"])
+    runpy.run_path(os.path.join(ROOT, "examples", "char_rnn.py"), run_name="__main__")
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert any(line.startswith("step    2  loss") for line in lines)
+    assert len(lines[-1]) > 0
+
+
+def test_ember_train_char_rnn_writes_loss_curve_and_sample(tmp_path):
+    import json
+
+    from ember import cli
+    text = tmp_path / "tiny.txt"
+    text.write_text("hello world. " * 40)
+    out = tmp_path / "run"
+    code = cli.main(["train", "--model", "char_rnn", "--text", str(text), "--steps", "4",
+                     "--units", "8", "--embedding-dim", "4", "--seq-length", "12",
+                     "--batch-size", "4", "--generate", "30", "--quiet", "--seed", "1",
+                     "--out", str(out)])
+    assert code == 0
+    info = json.loads((out / "run.json").read_text())
+    assert info["steps"] == 4 and info["rnn_units"] == 8
+    assert (out / "history.csv").read_text().count("\n") == 5
+    sample = (out / "sample.txt").read_text()
+    assert sample.startswith("hello worl") and len(sample.strip()) >= 30
+    assert (out / "model.weights.npz").exists()
+    pytest.importorskip("matplotlib")
+    assert (out / "loss.png").stat().st_size > 5000
+    with pytest.raises(FileNotFoundError, match="cannot read the text file"):
+        cli.train(cli.make_parser().parse_args(["train", "--model", "char_rnn", "--text",
+                                                str(tmp_path / "missing.txt")]))
