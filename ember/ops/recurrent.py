@@ -309,38 +309,41 @@ def gru_sequence(inputs, initial_h, recurrent_kernel, recurrent_bias=None, mask=
     ract = _FORWARD[_act(recurrent_activation, "gru_sequence")]
     m = _mask(mask, B, T, "gru_sequence")
     rb = extra[0]._value if extra else None
-    r_zr, r_h = (None, None) if reset_after else (r[:, :2 * u], r[:, 2 * u:])
     out = np.empty((B, T, u), x.dtype)
-    zr_all = np.empty((T, B, 2 * u), x.dtype)  # activated z, r
-    hh_all = np.empty((T, B, u), x.dtype)      # activated candidate ĥ
+    rt = np.ascontiguousarray(r.T)  # feature-major loop, as lstm_sequence
+    rb = None if rb is None else rb[:, None]
+    zr_all = np.empty((T, 2 * u, B), x.dtype)  # activated z, r
+    hh_all = np.empty((T, u, B), x.dtype)      # activated candidate ĥ
     # reset_after: a_h = (h @ R_h + b_h) of each step; otherwise r·hₜ₋₁ of each step
-    aux = np.empty((T, B, u), x.dtype)
+    aux = np.empty((T, u, B), x.dtype)
+    h = np.ascontiguousarray(h.T)
     for k in range(T):
         t = _step_index(k, T, go_backwards)
+        xt = x[:, t].T
         zr = zr_all[k]
         hh = hh_all[k]
         if reset_after:
-            a = h @ r
+            a = rt @ h
             if rb is not None:
                 a += rb
-            np.add(x[:, t, :2 * u], a[:, :2 * u], out=zr)
+            np.add(xt[:2 * u], a[:2 * u], out=zr)
             ract(zr)
-            aux[k] = a[:, 2 * u:]
-            np.multiply(zr[:, u:], aux[k], out=hh)
+            aux[k] = a[2 * u:]
+            np.multiply(zr[u:], aux[k], out=hh)
         else:
-            np.matmul(h, r_zr, out=zr)
-            zr += x[:, t, :2 * u]
+            np.matmul(rt[:2 * u], h, out=zr)
+            zr += xt[:2 * u]
             ract(zr)
-            np.multiply(zr[:, u:], h, out=aux[k])
-            np.matmul(aux[k], r_h, out=hh)
-        hh += x[:, t, 2 * u:]
+            np.multiply(zr[u:], h, out=aux[k])
+            np.matmul(rt[2 * u:], aux[k], out=hh)
+        hh += xt[2 * u:]
         act(hh)
         h_new = h - hh
-        h_new *= zr[:, :u]
+        h_new *= zr[:u]
         h_new += hh
         if m is not None:
-            h_new = np.where(m[:, t:t + 1], h_new, h)
-        out[:, k] = h_new
+            h_new = np.where(m[None, :, t], h_new, h)
+        out[:, k] = h_new.T
         h = h_new
     cache = {"zr": zr_all, "hh": hh_all, "aux": aux, "mask": m}
     return apply("GRUSequence", out, (xp, h0, R) + extra,
@@ -366,39 +369,43 @@ def gru_sequence_backward(g, out, xp, h0, R, rb, cache, activation, recurrent_ac
     B, T, u = states.shape
     dX = np.empty((B, T, 3 * u), gv.dtype)   # step order
     dA = np.empty((B, T, 3 * u), gv.dtype) if reset_after else None  # d(h @ R + b_rec)
-    dh_next = np.zeros((B, u), gv.dtype)
-    rt = r.T
-    rt_zr, rt_h = (None, None) if reset_after else (r[:, :2 * u].T, r[:, 2 * u:].T)
+    dh_next = np.zeros((u, B), gv.dtype)  # feature-major, as the forward loop
+    r_zr, r_h = (None, None) if reset_after else (np.ascontiguousarray(r[:, :2 * u]),
+                                                    np.ascontiguousarray(r[:, 2 * u:]))
+    dx = np.empty((3 * u, B), gv.dtype)
+    da = np.empty((3 * u, B), gv.dtype)
+    h0t = h0._value.T
     for k in range(T - 1, -1, -1):
-        zz, rr = zr_all[k][:, :u], zr_all[k][:, u:]
+        zz, rr = zr_all[k][:u], zr_all[k][u:]
         hh = hh_all[k]
-        h_prev = states[:, k - 1] if k else h0._value
-        dh = gv[:, k] + dh_next
-        dx = dX[:, k]
-        dzp, drp, dhp = dx[:, :u], dx[:, u:2 * u], dx[:, 2 * u:]
+        h_prev = states[:, k - 1].T if k else h0t
+        dh = gv[:, k].T + dh_next
+        dzp, drp, dhp = dx[:u], dx[u:2 * u], dx[2 * u:]
         np.multiply(dh * (h_prev - hh), dract(zz), out=dzp)
         np.multiply(dh * (1.0 - zz), dact(hh), out=dhp)
         if reset_after:
             np.multiply(dhp * aux[k], dract(rr), out=drp)
-            da = dA[:, k]
-            da[:, :2 * u] = dx[:, :2 * u]
-            np.multiply(dhp, rr, out=da[:, 2 * u:])
+            da[:2 * u] = dx[:2 * u]
+            np.multiply(dhp, rr, out=da[2 * u:])
             dh_new = dh * zz
-            dh_new += da @ rt
+            dh_new += r @ da
         else:
-            d_rh = dhp @ rt_h
+            d_rh = r_h @ dhp
             np.multiply(d_rh * h_prev, dract(rr), out=drp)
             dh_new = dh * zz
             dh_new += d_rh * rr
-            dh_new += dx[:, :2 * u] @ rt_zr
+            dh_new += r_zr @ dx[:2 * u]
         if m is not None:
-            keep = m[:, _step_index(k, T, go_backwards)][:, None]
+            keep = m[None, :, _step_index(k, T, go_backwards)]
             dx *= keep
-            if reset_after:
-                dA[:, k] *= keep
+            da *= keep
             dh_next = np.where(keep, dh_new, dh)
         else:
             dh_next = dh_new
+        dX[:, k] = dx.T
+        if reset_after:
+            dA[:, k] = da.T
+    dh_next = np.ascontiguousarray(dh_next.T)
     inputs = (g, out, xp, h0, R) + (() if rb is None else (rb,))
     grads = [None] * len(inputs[2:])
     if needs[0]:
@@ -413,7 +420,7 @@ def gru_sequence_backward(g, out, xp, h0, R, rb, cache, activation, recurrent_ac
             dr = np.empty_like(r)
             dr[:, :2 * u] = prev.T @ dX[:, :, :2 * u].reshape(-1, 2 * u)
             # the candidate's matmul saw r·hₜ₋₁ (aux, time-major) and produced dĥ_pre
-            rh = aux.transpose(1, 0, 2).reshape(-1, u)
+            rh = aux.transpose(2, 0, 1).reshape(-1, u)
             dr[:, 2 * u:] = rh.T @ dX[:, :, 2 * u:].reshape(-1, u)
         grads[2] = apply("GRUSequenceGrad", dr, inputs)
     if rb is not None and needs[3]:
@@ -442,15 +449,17 @@ def simple_rnn_sequence(inputs, initial_h, recurrent_kernel, mask=None, *, activ
     act = _FORWARD[_act(activation, "simple_rnn_sequence")]
     m = _mask(mask, B, T, "simple_rnn_sequence")
     out = np.empty((B, T, u), x.dtype)
-    act_all = np.empty((T, B, u), x.dtype)  # the activations, also where a step is masked
+    rt = np.ascontiguousarray(r.T)  # feature-major loop, as lstm_sequence
+    act_all = np.empty((T, u, B), x.dtype)  # the activations, also where a step is masked
+    h = np.ascontiguousarray(h.T)
     for k in range(T):
         t = _step_index(k, T, go_backwards)
         a = act_all[k]
-        np.matmul(h, r, out=a)
-        a += x[:, t]
+        np.matmul(rt, h, out=a)
+        a += x[:, t].T
         act(a)
-        h = a if m is None else np.where(m[:, t:t + 1], a, h)
-        out[:, k] = h
+        h = a if m is None else np.where(m[None, :, t], a, h)
+        out[:, k] = h.T
     return apply("SimpleRNNSequence", out, (xp, h0, R),
                  {"cache": {"act": act_all, "mask": m}, "activation": activation,
                   "go_backwards": go_backwards})
@@ -470,18 +479,18 @@ def simple_rnn_sequence_backward(g, out, xp, h0, R, cache, activation, go_backwa
     dact = _DERIV[activation]
     B, T, u = states.shape
     dX = np.empty((B, T, u), gv.dtype)
-    dh_next = np.zeros((B, u), gv.dtype)
-    rt = r.T
+    dh_next = np.zeros((u, B), gv.dtype)  # feature-major, as the forward loop
     for k in range(T - 1, -1, -1):
-        dh = gv[:, k] + dh_next
-        dp = dX[:, k]
-        np.multiply(dh, dact(act_all[k]), out=dp)
+        dh = gv[:, k].T + dh_next
+        dp = dh * dact(act_all[k])
         if m is not None:
-            keep = m[:, _step_index(k, T, go_backwards)][:, None]
+            keep = m[None, :, _step_index(k, T, go_backwards)]
             dp *= keep
-            dh_next = np.where(keep, dp @ rt, dh)
+            dh_next = np.where(keep, r @ dp, dh)
         else:
-            dh_next = dp @ rt
+            dh_next = r @ dp
+        dX[:, k] = dp.T
+    dh_next = np.ascontiguousarray(dh_next.T)
     inputs = (g, out, xp, h0, R)
     grads = [None, None, None]
     if needs[0]:
