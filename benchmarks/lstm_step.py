@@ -91,9 +91,9 @@ def _torch_step():
     return step, {"torch": torch.__version__, "threads": torch.get_num_threads()}
 
 
-def worker(framework, warmup, steps):
+def worker(framework, warmup, steps, threads):
     import numpy as np
-    info = {"numpy": np.__version__}
+    info = {"numpy": np.__version__, "threads": threads}
     if framework == "ember":
         sys.path.insert(0, str(HERE.parent))
         import ember as tf
@@ -101,9 +101,15 @@ def worker(framework, warmup, steps):
     elif framework == "tensorflow":
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import tensorflow as tf
+        if threads:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
         step = _keras_step(tf, keras2=False)
         info["tensorflow"] = tf.__version__
     else:
+        if threads:
+            import torch
+            torch.set_num_threads(threads)
         step, more = _torch_step()
         info.update(more)
     data = _batches(np, warmup + steps)
@@ -143,10 +149,12 @@ def main():
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default="ember,torch,tensorflow")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads for every framework (BLAS, torch, TF); 0: their defaults")
     parser.add_argument("--out", default=str(HERE / "results" / "lstm_step.md"))
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.warmup, args.steps)
+        worker(args.worker, args.warmup, args.steps, args.threads)
         return
     if args.quick:
         args.rounds, args.steps = 1, 1
@@ -154,12 +162,17 @@ def main():
     names = [n for n in names if _available(n)]
     results = {n: [] for n in names}
     info = {}
+    env = dict(os.environ)
+    if args.threads:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(args.threads)
     for r in range(args.rounds):
         order = names[r % len(names):] + names[:r % len(names)]
         for name in order:
             proc = subprocess.run([sys.executable, __file__, "--worker", name, "--warmup",
-                                   str(args.warmup), "--steps", str(args.steps)],
-                                  capture_output=True, text=True)
+                                   str(args.warmup), "--steps", str(args.steps), "--threads",
+                                   str(args.threads)],
+                                  capture_output=True, text=True, env=env)
             if proc.returncode != 0:
                 print(f"{name} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
                 continue
@@ -172,7 +185,8 @@ def main():
              f"Machine: {_machine()}.",
              f"Model: Embedding({VOCAB}, {EMBED}) -> LSTM({UNITS}) -> Dense({VOCAB}), batch "
              f"{BATCH}, sequence {SEQ}, Adam; median of {args.rounds} rounds x {args.steps} "
-             "steps.", "", "| framework | s/step | Ember / peer |", "|---|---|---|"]
+             f"steps; threads: {args.threads or 'each framework default'}.", "",
+             "| framework | s/step | Ember / peer |", "|---|---|---|"]
     for n, t in med.items():
         ratio = "—" if n == "ember" or "ember" not in med else f"{med['ember'] / t:.2f}x"
         lines.append(f"| {n} {info.get(n, {}).get(n, '')} | {t:.3f} | {ratio} |")
