@@ -519,3 +519,14 @@ def test_ember_train_char_rnn_writes_loss_curve_and_sample(tmp_path):
     with pytest.raises(FileNotFoundError, match="cannot read the text file"):
         cli.train(cli.make_parser().parse_args(["train", "--model", "char_rnn", "--text",
                                                 str(tmp_path / "missing.txt")]))
+
+
+def test_wrapper_and_rnn_configs_round_trip():
+    bi = layers.Bidirectional(layers.GRU(3, return_sequences=True), merge_mode="ave")
+    again = layers.Bidirectional.from_config(bi.get_config())
+    assert again.merge_mode == "ave" and again.backward_layer.go_backwards
+    assert isinstance(again.forward_layer, layers.GRU) and again.forward_layer.units == 3
+    td = layers.TimeDistributed.from_config(layers.TimeDistributed(layers.Dense(4)).get_config())
+    assert isinstance(td.layer, layers.Dense) and td.layer.units == 4
+    rnn = layers.RNN.from_config(layers.RNN(layers.LSTMCell(2), go_backwards=True).get_config())
+    assert isinstance(rnn.cell, layers.LSTMCell) and rnn.go_backwards

@@ -731,17 +731,42 @@ class RNN(Layer):
                        "stateful": self.stateful, "unroll": self.unroll,
                        "zero_output_for_mask": self.zero_output_for_mask})
         if type(self) is RNN:
-            from ember.keras.saving.serialization import serialize_layer
-            config["cell"] = serialize_layer(self.cell)
+            config["cell"] = serialize(self.cell)
         return config
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
         if cls is RNN:
-            from ember.keras.saving.serialization import deserialize_layer
-            config["cell"] = deserialize_layer(config["cell"])
+            config["cell"] = deserialize(config["cell"])
         return cls(**config)
+
+
+def serialize(layer) -> dict:
+    """``{'class_name': ..., 'config': ...}`` of a nested layer or cell (the saving format)."""
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize(config):
+    """A nested layer or cell from ``serialize``'s dict (an instance passes through).
+
+    The class is found among the loaded Layer subclasses by name, so that these layers need
+    not import the saving module (which imports every layer).
+    """
+    if not isinstance(config, dict):
+        return config
+    name = config.get("class_name")
+    todo, found = list(Layer.__subclasses__()), None
+    while todo and found is None:
+        cls = todo.pop()
+        found = cls if cls.__name__ == name else None
+        todo.extend(cls.__subclasses__())
+    if found is None:
+        raise ValueError(f"Unknown layer class '{name}' in a nested config: define or import "
+                         "it before loading.")
+    cfg = dict(config.get("config", {}))
+    cfg.pop("name", None)
+    return found.from_config(cfg)
 
 
 def _takes_training(cell) -> bool:

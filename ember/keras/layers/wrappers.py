@@ -7,6 +7,7 @@ import inspect
 
 from ember import ops
 from ember.keras.layers.layer import Layer
+from ember.keras.layers.recurrent import deserialize, serialize
 from ember.tensor import as_array
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
@@ -159,20 +160,18 @@ class Bidirectional(Layer):
         return out
 
     def get_config(self):
-        from ember.keras.saving.serialization import serialize_layer
         config = super().get_config()
         config.update({"merge_mode": self.merge_mode,
-                       "layer": serialize_layer(self.forward_layer),
-                       "backward_layer": serialize_layer(self.backward_layer)})
+                       "layer": serialize(self.forward_layer),
+                       "backward_layer": serialize(self.backward_layer)})
         return config
 
     @classmethod
     def from_config(cls, config):
-        from ember.keras.saving.serialization import deserialize_layer
         config = dict(config)
-        config["layer"] = deserialize_layer(config["layer"])
+        config["layer"] = deserialize(config["layer"])
         if config.get("backward_layer") is not None:
-            config["backward_layer"] = deserialize_layer(config["backward_layer"])
+            config["backward_layer"] = deserialize(config["backward_layer"])
         return cls(**config)
 
 
@@ -227,14 +226,12 @@ class TimeDistributed(Layer):
         return (child[0], input_shape[1], *child[1:])
 
     def get_config(self):
-        from ember.keras.saving.serialization import serialize_layer
         config = super().get_config()
-        config["layer"] = serialize_layer(self.layer)
+        config["layer"] = serialize(self.layer)
         return config
 
     @classmethod
     def from_config(cls, config):
-        from ember.keras.saving.serialization import deserialize_layer
         config = dict(config)
-        config["layer"] = deserialize_layer(config["layer"])
+        config["layer"] = deserialize(config["layer"])
         return cls(**config)
