@@ -13,7 +13,7 @@ import numpy as np
 
 from ember.errors import InvalidArgumentError
 from ember.record import apply, register_gradient
-from ember.tensor import Tensor, convert_to_tensor
+from ember.tensor import Tensor, ensure_tensor
 
 
 def _ids(ids, n, where):
@@ -42,7 +42,7 @@ def embedding_lookup(params, ids, name=None):
     Ids outside ``[0, vocabulary)`` raise ``InvalidArgumentError`` naming the largest id and
     the vocabulary size (as TF on CPU raises).
     """
-    table = params if isinstance(params, Tensor) else convert_to_tensor(params)
+    table = ensure_tensor(params)
     tv = table._value
     if tv.ndim != 2:
         raise InvalidArgumentError(f"embedding_lookup: params must be a 2-D table (vocabulary, "

@@ -25,12 +25,8 @@ import numpy as np
 
 from ember.errors import InvalidArgumentError
 from ember.record import apply, register_gradient
-from ember.tensor import Tensor, convert_to_tensor
-
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
-
+from ember.tensor import Tensor
+from ember.tensor import ensure_tensor as _t
 
 # -- activations: forward in place, derivative from the output --------------------------
 
