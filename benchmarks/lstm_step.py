@@ -186,10 +186,11 @@ def main():
              f"Model: Embedding({VOCAB}, {EMBED}) -> LSTM({UNITS}) -> Dense({VOCAB}), batch "
              f"{BATCH}, sequence {SEQ}, Adam; median of {args.rounds} rounds x {args.steps} "
              f"steps; threads: {args.threads or 'each framework default'}.", "",
-             "| framework | s/step | Ember / peer |", "|---|---|---|"]
+             "| framework | s/step | Ember / peer | each round |", "|---|---|---|---|"]
     for n, t in med.items():
         ratio = "—" if n == "ember" or "ember" not in med else f"{med['ember'] / t:.2f}x"
-        lines.append(f"| {n} {info.get(n, {}).get(n, '')} | {t:.3f} | {ratio} |")
+        rounds = ", ".join(f"{v:.2f}" for v in results[n])
+        lines.append(f"| {n} {info.get(n, {}).get(n, '')} | {t:.3f} | {ratio} | {rounds} |")
     text = "\n".join(lines) + "\n"
     print(text)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
