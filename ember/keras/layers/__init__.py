@@ -1,24 +1,14 @@
-"""Keras layers: ``from ember.keras import layers; layers.Dense(64, activation='relu')``."""
+"""Keras layers: ``from ember.keras import layers; layers.Dense(64, activation='relu')``.
 
-from ember.keras.layers.core import (  # noqa: F401
-    ELU,
-    Activation,
-    Dropout,
-    Flatten,
-    Identity,
-    Lambda,
-    LeakyReLU,
-    Permute,
-    ReLU,
-    RepeatVector,
-    Reshape,
-    Softmax,
-)
+One import line per family (one file per family, as Keras groups its layers); a new
+family appends its line.
+"""
+
+from ember.keras.layers.activations import ELU, Activation, LeakyReLU, ReLU, Softmax  # noqa: F401
+from ember.keras.layers.core import Identity, Lambda  # noqa: F401
 from ember.keras.layers.dense import Dense  # noqa: F401
-
-# -- sequence models (issue 12): embedding, recurrent layers and cells, wrappers, masking --
 from ember.keras.layers.embedding import Embedding  # noqa: F401
-from ember.keras.layers.input_layer import Input, InputLayer, KerasTensor  # noqa: F401
+from ember.keras.layers.input_layer import Input, InputLayer  # noqa: F401
 from ember.keras.layers.layer import InputSpec, Layer  # noqa: F401
 from ember.keras.layers.masking import Masking  # noqa: F401
 from ember.keras.layers.merging import (  # noqa: F401
@@ -45,4 +35,7 @@ from ember.keras.layers.recurrent import (  # noqa: F401
     SimpleRNN,
     SimpleRNNCell,
 )
+from ember.keras.layers.regularization import Dropout  # noqa: F401
+from ember.keras.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
+from ember.keras.layers.symbolic import KerasTensor  # noqa: F401
 from ember.keras.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
