@@ -530,3 +530,13 @@ def test_wrapper_and_rnn_configs_round_trip():
     assert isinstance(td.layer, layers.Dense) and td.layer.units == 4
     rnn = layers.RNN.from_config(layers.RNN(layers.LSTMCell(2), go_backwards=True).get_config())
     assert isinstance(rnn.cell, layers.LSTMCell) and rnn.go_backwards
+
+
+@pytest.mark.parametrize("cls", [layers.SimpleRNN, layers.GRU])
+def test_recurrent_dropout_per_step_path_trains(cls):
+    x = rand(3, 4, 2, dtype=np.float32)
+    layer = cls(5, dropout=0.3, recurrent_dropout=0.3, seed=2)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(x, training=True))
+    assert all(np.isfinite(g.numpy()).all() for g in tape.gradient(loss, layer.trainable_weights))
+    np.testing.assert_array_equal(layer(x).numpy(), layer(x).numpy())

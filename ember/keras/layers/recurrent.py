@@ -221,13 +221,6 @@ class _Cell(_DropoutMasks, Layer):
         }
 
 
-def _masked_inputs(inputs, mask):
-    """``inputs`` times a dropout mask (a list of masks gives one product per mask)."""
-    if mask is None:
-        return None
-    return [inputs * m for m in mask] if isinstance(mask, list) else inputs * mask
-
-
 # -- cells ----------------------------------------------------------------------------------
 
 class SimpleRNNCell(_Cell):
@@ -264,8 +257,9 @@ class SimpleRNNCell(_Cell):
     def call(self, inputs, states, training=False):
         prev = states[0] if isinstance(states, (list, tuple)) else states
         if training:
-            inputs = _masked_inputs(inputs, self.get_dropout_mask(inputs)) or inputs
-            prev = _masked_inputs(prev, self.get_recurrent_dropout_mask(prev)) or prev
+            dp, rdp = self.get_dropout_mask(inputs), self.get_recurrent_dropout_mask(prev)
+            inputs = inputs if dp is None else inputs * dp
+            prev = prev if rdp is None else prev * rdp
         h = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             h = h + self.bias
