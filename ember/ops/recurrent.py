@@ -169,8 +169,9 @@ def lstm_sequence(inputs, initial_h, initial_c, recurrent_kernel, mask=None, *,
     out = np.empty((2, B, T, u), x.dtype)
     # Feature-major inside the loop (units x batch): the per-step product becomes
     # R^T (4u, u) @ h^T (u, B), the layout in which BLAS runs a skinny product fastest, and
-    # every gate is a contiguous block of rows.
-    rt = np.ascontiguousarray(r.T)
+    # every gate is a contiguous block of rows. R^T stays a view: a copy would cost as much
+    # as a few steps, which matters when sampling one step at a time.
+    rt = r.T
     gates = np.empty((T, 4 * u, B), x.dtype)  # activated i, f, g, o of every step
     act_c = np.empty((T, u, B), x.dtype)       # tanh(cₜ)
     h = np.ascontiguousarray(h.T)
@@ -306,7 +307,7 @@ def gru_sequence(inputs, initial_h, recurrent_kernel, recurrent_bias=None, mask=
     m = _mask(mask, B, T, "gru_sequence")
     rb = extra[0]._value if extra else None
     out = np.empty((B, T, u), x.dtype)
-    rt = np.ascontiguousarray(r.T)  # feature-major loop, as lstm_sequence
+    rt = r.T  # feature-major loop, as lstm_sequence
     rb = None if rb is None else rb[:, None]
     zr_all = np.empty((T, 2 * u, B), x.dtype)  # activated z, r
     hh_all = np.empty((T, u, B), x.dtype)      # activated candidate ĥ
@@ -366,8 +367,7 @@ def gru_sequence_backward(g, out, xp, h0, R, rb, cache, activation, recurrent_ac
     dX = np.empty((B, T, 3 * u), gv.dtype)   # step order
     dA = np.empty((B, T, 3 * u), gv.dtype) if reset_after else None  # d(h @ R + b_rec)
     dh_next = np.zeros((u, B), gv.dtype)  # feature-major, as the forward loop
-    r_zr, r_h = (None, None) if reset_after else (np.ascontiguousarray(r[:, :2 * u]),
-                                                    np.ascontiguousarray(r[:, 2 * u:]))
+    r_zr, r_h = (None, None) if reset_after else (r[:, :2 * u], r[:, 2 * u:])
     dx = np.empty((3 * u, B), gv.dtype)
     da = np.empty((3 * u, B), gv.dtype)
     h0t = h0._value.T
@@ -445,7 +445,7 @@ def simple_rnn_sequence(inputs, initial_h, recurrent_kernel, mask=None, *, activ
     act = _FORWARD[_act(activation, "simple_rnn_sequence")]
     m = _mask(mask, B, T, "simple_rnn_sequence")
     out = np.empty((B, T, u), x.dtype)
-    rt = np.ascontiguousarray(r.T)  # feature-major loop, as lstm_sequence
+    rt = r.T  # feature-major loop, as lstm_sequence
     act_all = np.empty((T, u, B), x.dtype)  # the activations, also where a step is masked
     h = np.ascontiguousarray(h.T)
     for k in range(T):
