@@ -525,7 +525,7 @@ class RNN(Layer):
                                  "build it with a fixed batch size) before setting its states.")
             object.__setattr__(self, "_states", None)  # the first call starts from zeros
             return
-        zeros = self._initial_state(self._expected_batch_size)
+        zeros = self.get_initial_state(self._expected_batch_size)
         if states is None:
             new = zeros
         else:
@@ -544,7 +544,8 @@ class RNN(Layer):
 
     reset_state = reset_states
 
-    def _initial_state(self, batch_size):
+    def get_initial_state(self, batch_size):
+        """Zero states (or the cell's own ``get_initial_state``) for ``batch_size`` sequences."""
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is not None:
             states = fn(batch_size=batch_size)
@@ -606,7 +607,7 @@ class RNN(Layer):
             if self.stateful:
                 states = self._carried_states(batch, shape)
             else:
-                states = self._initial_state(batch)
+                states = self.get_initial_state(batch)
         else:
             states = initial_state if isinstance(initial_state, (list, tuple)) else [
                 initial_state]
@@ -653,7 +654,7 @@ class RNN(Layer):
         """A stateful layer's states for this call; the first real call fixes the batch size."""
         if self._expected_batch_size is None:
             if self._probing:  # a shape probe on a dummy batch fixes nothing
-                return self._initial_state(batch)
+                return self.get_initial_state(batch)
             object.__setattr__(self, "_expected_batch_size", int(batch))
         if batch != self._expected_batch_size:
             raise ValueError(
