@@ -56,7 +56,7 @@ class Adadelta(Optimizer):
         tmp *= 1.0 - rho
         edx2 += tmp
         delta *= learning_rate
-        variable._value -= delta
+        variable.storage -= delta
 
     def get_config(self):
         config = super().get_config()

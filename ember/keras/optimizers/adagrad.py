@@ -47,7 +47,7 @@ class Adagrad(Optimizer):
         np.sqrt(tmp, out=tmp)
         np.divide(gradient, tmp, out=tmp)
         tmp *= learning_rate
-        variable._value -= tmp
+        variable.storage -= tmp
 
     def get_config(self):
         config = super().get_config()

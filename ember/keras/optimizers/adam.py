@@ -71,7 +71,7 @@ class Adam(Optimizer):
         tmp += self.epsilon
         np.divide(m, tmp, out=tmp)
         tmp *= alpha
-        variable._value -= tmp
+        variable.storage -= tmp
 
     def get_config(self):
         config = super().get_config()

@@ -51,7 +51,7 @@ class Adamax(Optimizer):
         np.add(u, self.epsilon, out=tmp)
         np.divide(m, tmp, out=tmp)
         tmp *= learning_rate / (1.0 - self.beta_1 ** self._t)
-        variable._value -= tmp
+        variable.storage -= tmp
 
     def get_config(self):
         config = super().get_config()

@@ -47,7 +47,7 @@ class Lion(Optimizer):
         tmp += m  # beta_1 * m + (1 - beta_1) * g
         np.sign(tmp, out=step)  # not in place: NumPy's in-place sign is ~10x slower
         step *= learning_rate
-        variable._value -= step
+        variable.storage -= step
         np.subtract(gradient, m, out=tmp)
         tmp *= 1.0 - self.beta_2
         m += tmp

@@ -50,8 +50,8 @@ class Nadam(Optimizer):
         t, b1 = self._t, self.beta_1
         u_t = b1 * (1.0 - 0.5 * 0.96 ** t)
         u_next = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
-        u_product = float(self._u_product._value) * u_t
-        self._u_product._value[...] = u_product
+        u_product = float(self._u_product.storage) * u_t
+        self._u_product.storage[...] = u_product
         # The per-step coefficients of m_hat and the bias correction of v.
         self._c_m = u_next / (1.0 - u_product * u_next)
         self._c_g = (1.0 - u_t) / (1.0 - u_product)
@@ -74,7 +74,7 @@ class Nadam(Optimizer):
         tmp += self.epsilon
         np.divide(m_hat, tmp, out=m_hat)
         m_hat *= learning_rate
-        variable._value -= m_hat
+        variable.storage -= m_hat
 
     def get_config(self):
         config = super().get_config()

@@ -77,9 +77,9 @@ class RMSprop(Optimizer):
             velocity = s.momentum
             velocity *= self.momentum
             velocity += increment
-            variable._value -= velocity
+            variable.storage -= velocity
         else:
-            variable._value -= increment
+            variable.storage -= increment
 
     def get_config(self):
         config = super().get_config()

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ember.tensor import Tensor
+from ember.tensor import Tensor, as_array
 
 
 class LearningRateSchedule:
@@ -56,7 +56,7 @@ class LearningRateSchedule:
 
 def _steps(step) -> np.ndarray:
     """The step (number, array, tensor or Variable) as float64."""
-    return np.asarray(step._value if isinstance(step, Tensor) else step, dtype=np.float64)
+    return np.asarray(as_array(step), dtype=np.float64)
 
 
 def _rate(value) -> Tensor:

@@ -43,7 +43,7 @@ class SGD(Optimizer):
             self.add_slots(var_list, "momentum")
 
     def update_step(self, gradient, variable, learning_rate):
-        w = variable._value
+        w = variable.storage
         s = self._slots(variable)
         step = np.multiply(gradient, learning_rate, out=s.scratch)  # lr * g
         if self.momentum == 0:
