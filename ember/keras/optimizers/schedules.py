@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ember.tensor import Tensor, as_array
+from ember.tensor import Tensor, as_array, convert_to_tensor
 
 
 class LearningRateSchedule:
@@ -60,7 +60,7 @@ def _steps(step) -> np.ndarray:
 
 
 def _rate(value) -> Tensor:
-    return Tensor._wrap(np.asarray(value, dtype=np.float32))
+    return convert_to_tensor(np.asarray(value, dtype=np.float32))
 
 
 def _positive(name, value):
