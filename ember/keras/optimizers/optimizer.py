@@ -24,14 +24,20 @@ from __future__ import annotations
 import numbers
 import re
 import warnings
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
+from ember.keras.naming import to_snake_case
 from ember.keras.optimizers.schedules import LearningRateSchedule
 from ember.keras.optimizers.schedules import deserialize as _deserialize_schedule
 from ember.keras.optimizers.schedules import serialize as _serialize_schedule
 from ember.tape import GradientTape
 from ember.tensor import Tensor, Variable, as_array, convert_to_tensor
+
+# What ``learning_rate=`` accepts: a number, a schedule, or a callable returning the rate.
+LearningRate = float | LearningRateSchedule | Callable[[], float]
 
 _RESERVED = frozenset({"variable", "index", "scratch", "scratch2", "grad_buffer", "slot_variables",
                        "decay"})
@@ -44,6 +50,15 @@ class _FlatVariable:
 
     def __init__(self, storage):
         self.storage = storage
+
+
+class _Pool(NamedTuple):
+    """The pooled variables of ``_consolidate``: one flat buffer stands for all of them."""
+
+    variables: list  # the pooled Variables, in order
+    flat_variable: _FlatVariable  # their weights as one flat array
+    grad_views: list  # per variable, its view into ``grad``
+    grad: np.ndarray  # the flat gradient buffer update_step reads
 
 
 class _VariableState:
@@ -83,7 +98,7 @@ def _real(value):
     return None
 
 
-def _check_nonnegative(name, value, allow_none=True):
+def check_nonnegative(name, value, allow_none=True):
     if value is None and allow_none:
         return None
     v = _real(value)
@@ -137,20 +152,23 @@ class Optimizer:
             implemented for TF 2 course code (Keras 3 ignores it with a warning).
     """
 
-    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-                 ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name=None, **kwargs):
+    def __init__(self, learning_rate: LearningRate, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, use_ema: bool = False,
+                 ema_momentum: float = 0.99, ema_overwrite_frequency: int | None = None,
+                 loss_scale_factor: float | None = None,
+                 gradient_accumulation_steps: int | None = None, name: str | None = None,
+                 **kwargs):
         if "lr" in kwargs:  # the TF 2 / Keras 2 spelling
             learning_rate = kwargs.pop("lr")
         decay = kwargs.pop("decay", None)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        self.name = name if name is not None else _snake(type(self).__name__)
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
-        self.clipnorm = _check_nonnegative("clipnorm", clipnorm)
-        self.clipvalue = _check_nonnegative("clipvalue", clipvalue)
-        self.global_clipnorm = _check_nonnegative("global_clipnorm", global_clipnorm)
+        self.name = name if name is not None else to_snake_case(type(self).__name__)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.clipnorm = check_nonnegative("clipnorm", clipnorm)
+        self.clipvalue = check_nonnegative("clipvalue", clipvalue)
+        self.global_clipnorm = check_nonnegative("global_clipnorm", global_clipnorm)
         if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
@@ -177,7 +195,7 @@ class Optimizer:
             raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. "
                              f"Received: gradient_accumulation_steps={gradient_accumulation_steps}")
         self.gradient_accumulation_steps = gradient_accumulation_steps
-        self.decay = _check_nonnegative("decay", decay) or 0.0
+        self.decay = check_nonnegative("decay", decay) or 0.0
 
         self.built = False
         self._state = {}  # id(variable) -> _VariableState
@@ -540,21 +558,21 @@ class Optimizer:
         grad = np.empty(total, dtype)
         # Kept apart from ``_state``: loops over the per-variable states must not see the pool.
         self._flat_state = flat_state
-        self._flat = (list(variables), flat_state.variable,
-                      [grad[lo:hi].reshape(v.storage.shape)
-                       for v, lo, hi in zip(variables, offsets[:-1], offsets[1:])], grad)
+        self._flat = _Pool(list(variables), flat_state.variable,
+                           [grad[lo:hi].reshape(v.storage.shape)
+                            for v, lo, hi in zip(variables, offsets[:-1], offsets[1:])], grad)
 
     def _flat_update(self, grads, variables, learning_rate) -> bool:
         """One update_step over the pooled arrays, if ``variables`` is the pooled set."""
         flat = getattr(self, "_flat", None)
         if flat is None:
             return False
-        pooled, flat_var, grad_views, grad = flat
+        pooled = flat.variables
         if len(variables) != len(pooled) or any(a is not b for a, b in zip(variables, pooled)):
             return False
-        for g, view in zip(grads, grad_views):
+        for g, view in zip(grads, flat.grad_views):
             np.copyto(view, g)
-        self.update_step(grad, flat_var, learning_rate)
+        self.update_step(flat.grad, flat.flat_variable, learning_rate)
         return True
 
     def _buffer(self, variable):
@@ -772,7 +790,3 @@ class Optimizer:
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"
 
-
-def _snake(name: str) -> str:
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)  # Keras' to_snake_case
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
