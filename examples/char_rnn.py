@@ -47,20 +47,19 @@ def get_batch(vectorized_songs, seq_length, batch_size):
 
 
 ### The model ###
-def LSTM(rnn_units):  # noqa: N802 - the lab's name
+def LSTM(rnn_units):
     return tf.keras.layers.LSTM(rnn_units, return_sequences=True,
                                 recurrent_initializer='glorot_uniform',
                                 recurrent_activation='sigmoid', stateful=True)
 
 
 def build_model(vocab_size, embedding_dim, rnn_units, batch_size):
-    model = tf.keras.Sequential([
+    return tf.keras.Sequential([
         tf.keras.layers.Embedding(vocab_size, embedding_dim,
                                   batch_input_shape=[batch_size, None]),
         LSTM(rnn_units),
         tf.keras.layers.Dense(vocab_size),
     ])
-    return model
 
 
 model = build_model(len(vocab), args.embedding_dim, args.units, args.batch_size)

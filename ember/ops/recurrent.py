@@ -83,7 +83,7 @@ def _check(op, xp, h0, R, gates, extra=()):
                                    f"{gates}*units); received {x.dtype} {tuple(x.shape)}.")
     B, T, G = x.shape
     u = G // gates
-    if G != gates * u or r.shape != (u, G):
+    if G % gates or r.shape != (u, G):
         raise InvalidArgumentError(f"{op}: recurrent_kernel must have shape ({u}, {G}) for inputs "
                                    f"of shape {tuple(x.shape)}; received {tuple(r.shape)}.")
     if h.shape != (B, u):

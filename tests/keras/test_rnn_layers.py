@@ -12,7 +12,7 @@ import ember as tf
 from ember import keras
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "core"))
-from gradcheck import check  # noqa: E402
+from gradcheck import check
 
 layers = keras.layers
 _rng = np.random.default_rng(12)
@@ -133,7 +133,7 @@ def test_gru_layer_matches_torch_forward_and_backward():
     yt, _ = ref(xt, h0t)
     (yt * torch.tensor(ups)).sum().backward()
     np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-5, atol=1e-12)
-    back = lambda a: np.concatenate([a[..., u:2 * u], a[..., :u], a[..., 2 * u:]], -1)  # noqa
+    back = lambda a: np.concatenate([a[..., u:2 * u], a[..., :u], a[..., 2 * u:]], -1)
     expect = [xt.grad.numpy(), back(ref.weight_ih_l0.grad.numpy().T),
               back(ref.weight_hh_l0.grad.numpy().T),
               np.stack([back(ref.bias_ih_l0.grad.numpy()), back(ref.bias_hh_l0.grad.numpy())]),
