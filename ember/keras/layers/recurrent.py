@@ -852,18 +852,3 @@ class GRU(_CellLayer):
 
     _cell_class = GRUCell
     _cell_name = "gru_cell"
-
-
-# Keras 2's ``model.reset_states()`` (course code calls it before sampling from a stateful
-# model). Keras 3 dropped it from Model; the Layer base class is owned elsewhere, so this
-# module adds it where it is missing. Integrator: move it into Model.
-def _reset_states_of_stateful_sublayers(self, states=None):
-    """Resets the states of every stateful layer inside this model or layer."""
-    for layer in self._flatten_layers():
-        if layer is not self and getattr(layer, "stateful", False) and hasattr(
-                layer, "reset_states"):
-            layer.reset_states()
-
-
-if "reset_states" not in Layer.__dict__:
-    Layer.reset_states = _reset_states_of_stateful_sublayers
