@@ -18,6 +18,7 @@ from ember.keras.layers.convolutional import (  # noqa: F401
 )
 from ember.keras.layers.core import Identity, Lambda  # noqa: F401
 from ember.keras.layers.dense import Dense  # noqa: F401
+from ember.keras.layers.embedding import Embedding  # noqa: F401
 from ember.keras.layers.image import (  # noqa: F401
     Cropping2D,
     RandomContrast,
@@ -32,6 +33,7 @@ from ember.keras.layers.image import (  # noqa: F401
 )
 from ember.keras.layers.input_layer import Input, InputLayer  # noqa: F401
 from ember.keras.layers.layer import InputSpec, Layer  # noqa: F401
+from ember.keras.layers.masking import Masking  # noqa: F401
 from ember.keras.layers.merging import (  # noqa: F401
     Add,
     Average,
@@ -70,6 +72,16 @@ from ember.keras.layers.pooling import (  # noqa: F401
     MaxPooling1D,
     MaxPooling2D,
 )
+from ember.keras.layers.recurrent import (  # noqa: F401
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+)
 from ember.keras.layers.regularization import Dropout  # noqa: F401
 from ember.keras.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
 from ember.keras.layers.symbolic import KerasTensor  # noqa: F401
+from ember.keras.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
