@@ -81,7 +81,9 @@ def main(argv=None):
             med[key] = {"error": next(x["error"] for x in rs if "error" in x)}
             continue
         field = "s_per_epoch" if key.endswith("epoch") else "seconds"
+        cpu_field = "cpu_s_per_epoch" if key.endswith("epoch") else "cpu_seconds"
         med[key] = {"seconds": statistics.median(x[field] for x in rs),
+                    "cpu_seconds": statistics.median(x[cpu_field] for x in rs),
                     "peak_rss_mb": statistics.median(x["peak_rss_mb"] for x in rs),
                     "data_mb": rs[0]["data_mb"],
                     "flops_per_epoch": rs[0].get("flops_per_epoch"),
@@ -103,17 +105,22 @@ def report(med, gflops, args):
              f"{args.threads or 'as the environment leaves them'}; "
              f"{args.examples} images timed per run, scaled to 60,000; median of {args.rounds} "
              "interleaved rounds.", "",
-             "| | s/epoch | Ember ÷ peer | peak memory (MB) |", "|---|---|---|---|"]
+             "| | s/epoch (wall) | Ember ÷ peer | CPU s/epoch | Ember ÷ peer (CPU) | peak "
+             "memory (MB) |", "|---|---|---|---|---|---|"]
     ours = med.get("ember_epoch", {}).get("seconds")
+    ours_cpu = med.get("ember_epoch", {}).get("cpu_seconds")
     for f in ("ember", "tensorflow", "torch"):
         m = med.get(f"{f}_epoch")
         if m is None:
             continue
         if "error" in m:
-            lines.append(f"| {NAMES[f]} | unavailable: {m['error']} | | |")
+            lines.append(f"| {NAMES[f]} | unavailable: {m['error']} | | | | |")
             continue
         ratio = "—" if f == "ember" or not ours else f"{ours / m['seconds']:.2f}×"
-        lines.append(f"| {NAMES[f]} | {m['seconds']:.2f} | {ratio} | {m['peak_rss_mb']:.0f} |")
+        cpu_ratio = "—" if f == "ember" or not ours_cpu else \
+            f"{ours_cpu / m['cpu_seconds']:.2f}×"
+        lines.append(f"| {NAMES[f]} | {m['seconds']:.2f} | {ratio} | {m['cpu_seconds']:.2f} | "
+                     f"{cpu_ratio} | {m['peak_rss_mb']:.0f} |")
     e = med.get("ember_epoch", {})
     if e.get("seconds"):
         conv = e["conv_flops_per_epoch"] / 1e9
@@ -128,7 +135,8 @@ def report(med, gflops, args):
     if pe.get("seconds") and pt.get("seconds"):
         lines += ["", f"`predict` on 10,000 test images (batch 256): Ember {pe['seconds']:.2f} s,"
                   f" Keras {pt['seconds']:.2f} s: {pe['seconds'] / pt['seconds']:.2f}× "
-                  "Keras's time."]
+                  f"Keras's time ({pe['cpu_seconds'] / pt['cpu_seconds']:.2f}× its CPU "
+                  "time)."]
     return "\n".join(lines) + "\n"
 
 

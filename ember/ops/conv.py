@@ -127,21 +127,26 @@ def _chunks(n, bytes_per_example):
     return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 
-def _im2col(xp, kh, kw, oh, ow, strides, dilations, groups):
+def _im2col(xp, kh, kw, oh, ow, strides, dilations, groups, ones=False):
     """The column matrix of a chunk, in the reused buffer: (P, K) or (groups, P, K).
 
     With few channels the rows are short, so the buffer is filled tap by tap in (K, P)
     order (each tap one plane copy) and the (P, K) matrix is its transpose, a view BLAS
-    reads directly.
+    reads directly. There ``ones=True`` appends a column of ones (for a bias row in the
+    kernel matrix); the other layouts ignore it.
     """
     n, c = xp.shape[0], xp.shape[3]
     if groups == 1 and c < _FEW_CHANNELS:
-        buf = _buffer((kh, kw, c, n, oh, ow), xp.dtype)
+        k, p = kh * kw * c, n * oh * ow
+        flat = _buffer((k + ones, p), xp.dtype)
+        buf = flat[:k].reshape(kh, kw, c, n, oh, ow)
         for a in range(kh):
             for b in range(kw):
                 np.copyto(buf[a, b], _tap(xp, a, b, oh, ow, strides, dilations)
                           .transpose(3, 0, 1, 2))
-        return buf.reshape(kh * kw * c, n * oh * ow).T
+        if ones:
+            flat[k] = 1
+        return flat.T
     win = _windows(xp, kh, kw, oh, ow, strides, dilations)
     if groups == 1:
         buf = _buffer(win.shape, xp.dtype)
@@ -176,18 +181,24 @@ def _kernel_from_matrix(m, shape, groups):
 
 # -- the three convolution primitives ---------------------------------------------------
 
-def _conv_forward(x, w, strides, dilations, pads, groups):
+def _conv_forward(x, w, strides, dilations, pads, groups, bias=None):
     n, kh, kw, o = x.shape[0], w.shape[0], w.shape[1], w.shape[3]
     oh, ow, _ = _geometry("conv2d", x.shape, kh, kw, strides, dilations, pads)
     xp = _pad(x, pads)
     wm = _kernel_matrix(w, groups)
+    # Few channels: the bias rides in the product as one more kernel row (a pass saved).
+    fold = bias is not None and groups == 1 and x.shape[3] < _FEW_CHANNELS
+    if fold:
+        wm = np.concatenate([wm, bias.reshape(1, o).astype(wm.dtype)])
     out = np.empty((n, oh, ow, o), np.result_type(x.dtype, w.dtype))
     for n0, n1 in _chunks(n, oh * ow * kh * kw * x.shape[3] * x.itemsize):
-        cols = _im2col(xp[n0:n1], kh, kw, oh, ow, strides, dilations, groups)
+        cols = _im2col(xp[n0:n1], kh, kw, oh, ow, strides, dilations, groups, ones=fold)
         if groups == 1:
             np.matmul(cols, wm, out=out[n0:n1].reshape(-1, o))
         else:
             out[n0:n1] = np.matmul(cols, wm).transpose(1, 0, 2).reshape(n1 - n0, oh, ow, o)
+    if bias is not None and not fold:
+        out += bias
     return out
 
 
@@ -251,14 +262,12 @@ def conv2d_raw(x, w, bias=None, *, strides=(1, 1), dilations=(1, 1), pads=("vali
     xv, wv = x._value, w._value
     _, _, pads = _geometry("conv2d", xv.shape, wv.shape[0], wv.shape[1], strides, dilations,
                            pads)
-    z = _conv_forward(xv, wv, strides, dilations, pads, groups)
+    bias = None if bias is None else _t(bias)
+    z = _conv_forward(xv, wv, strides, dilations, pads, groups,
+                      None if bias is None else bias._value)
     attrs = _attrs(strides, dilations, pads, groups)
     attrs["act"] = activation
-    inputs = (x, w)
-    if bias is not None:
-        bias = _t(bias)
-        z += bias._value
-        inputs = (x, w, bias)
+    inputs = (x, w) if bias is None else (x, w, bias)
     if activation == "relu":
         np.maximum(z, 0, out=z)
     elif activation is not None:
@@ -333,14 +342,17 @@ def max_pool_raw(x, ksize, strides, padding):
     xv = x._value
     oh, ow, pads = _pool_geometry("max_pool", xv.shape, ksize, strides, (padding, padding))
     xp = _pad(xv, pads, -np.inf)
-    out = _tap(xp, 0, 0, oh, ow, strides, (1, 1)).copy()
-    if not is_recording():  # inference: only the maxima
-        for t in range(1, ksize[0] * ksize[1]):
+    taps = ksize[0] * ksize[1]
+    if not is_recording() and taps > 1:  # inference: only the maxima
+        out = np.maximum(_tap(xp, 0, 0, oh, ow, strides, (1, 1)),
+                         _tap(xp, *divmod(1, ksize[1]), oh, ow, strides, (1, 1)))
+        for t in range(2, taps):
             np.maximum(out, _tap(xp, *divmod(t, ksize[1]), oh, ow, strides, (1, 1)), out=out)
         return apply("MaxPool", out, (x,))
-    winner = np.zeros(out.shape, np.uint8 if ksize[0] * ksize[1] < 256 else np.int32)
+    out = _tap(xp, 0, 0, oh, ow, strides, (1, 1)).copy()
+    winner = np.zeros(out.shape, np.uint8 if taps < 256 else np.int32)
     better, mark = np.empty(out.shape, bool), np.empty(out.shape, winner.dtype)
-    for t in range(1, ksize[0] * ksize[1]):
+    for t in range(1, taps):
         tap = _tap(xp, *divmod(t, ksize[1]), oh, ow, strides, (1, 1))
         np.greater(tap, out, out=better)
         np.maximum(out, tap, out=out)
