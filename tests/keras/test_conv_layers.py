@@ -317,3 +317,26 @@ def test_the_lab_example_program_runs():
                           capture_output=True, text=True, timeout=300, cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert "Test accuracy:" in proc.stdout and "124,670" in proc.stdout
+
+
+@pytest.mark.tensorflow
+def test_a_trained_cnn_weights_file_loads_in_keras(tmp_path):
+    keras = pytest.importorskip("keras")
+    pytest.importorskip("h5py")
+
+    def build(lib):
+        lay = lib.layers
+        return lib.Sequential([
+            lib.Input((12, 12, 3)), lay.Conv2D(4, 3, padding="same"), lay.BatchNormalization(),
+            lay.SeparableConv2D(5, 3), lay.Conv2DTranspose(2, 3, strides=2, padding="same"),
+            lay.DepthwiseConv2D(3), lay.GlobalAveragePooling2D()])
+    ours = build(tf.keras)
+    ours.compile("sgd", "mse")
+    x = x_of(4, 12, 12, 3)
+    ours.fit(x, np.ones((4, 2), np.float32), verbose=0)  # moving statistics move too
+    path = str(tmp_path / "cnn.weights.h5")
+    ours.save_weights(path)
+    theirs = build(keras)
+    theirs.load_weights(path)
+    np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)),
+                               ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
