@@ -5,6 +5,11 @@ family appends its line.
 """
 
 from ember.keras.layers.activations import ELU, Activation, LeakyReLU, ReLU, Softmax  # noqa: F401
+from ember.keras.layers.attention import (  # noqa: F401
+    AdditiveAttention,
+    Attention,
+    MultiHeadAttention,
+)
 from ember.keras.layers.core import Identity, Lambda  # noqa: F401
 from ember.keras.layers.dense import Dense  # noqa: F401
 from ember.keras.layers.input_layer import Input, InputLayer  # noqa: F401
