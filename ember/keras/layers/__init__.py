@@ -32,3 +32,4 @@ from ember.keras.layers.merging import (  # noqa: F401
 from ember.keras.layers.regularization import Dropout  # noqa: F401
 from ember.keras.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
 from ember.keras.layers.symbolic import KerasTensor  # noqa: F401
+from ember.keras.layers.text import IntegerLookup, StringLookup, TextVectorization  # noqa: F401
