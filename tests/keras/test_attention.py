@@ -14,7 +14,7 @@ from ember.keras.layers.attention import AdditiveAttention, Attention, MultiHead
 # The shared op checker lives in tests/core (a folder that shadows no installed package).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "core"))
-from gradcheck import check  # noqa: E402
+from gradcheck import check
 
 _rng = np.random.default_rng(12)
 

@@ -12,8 +12,10 @@ from ember.keras.layers.attention import (  # noqa: F401
 )
 from ember.keras.layers.core import Identity, Lambda  # noqa: F401
 from ember.keras.layers.dense import Dense  # noqa: F401
+from ember.keras.layers.embedding import Embedding  # noqa: F401
 from ember.keras.layers.input_layer import Input, InputLayer  # noqa: F401
 from ember.keras.layers.layer import InputSpec, Layer  # noqa: F401
+from ember.keras.layers.masking import Masking  # noqa: F401
 from ember.keras.layers.merging import (  # noqa: F401
     Add,
     Average,
@@ -29,7 +31,17 @@ from ember.keras.layers.merging import (  # noqa: F401
     multiply,
     subtract,
 )
+from ember.keras.layers.recurrent import (  # noqa: F401
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+)
 from ember.keras.layers.regularization import Dropout  # noqa: F401
 from ember.keras.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
 from ember.keras.layers.symbolic import KerasTensor  # noqa: F401
 from ember.keras.layers.text import IntegerLookup, StringLookup, TextVectorization  # noqa: F401
+from ember.keras.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
