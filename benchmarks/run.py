@@ -33,7 +33,7 @@ ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 
 FRAMEWORKS = ("ember", "tensorflow", "torch", "numpy")
-SECTIONS = ("train", "latency", "predict", "matmul", "import")
+SECTIONS = ("train", "latency", "predict", "matmul", "import", "cnn")  # cnn: cnn_run.py
 IMPORT_MODULES = ("python", "numpy", "ember", "torch", "tensorflow")  # "python": -c pass
 
 NAMES = {
@@ -581,6 +581,12 @@ def main(argv=None):
     print(markdown)
     print(f"written: {args.results_dir / 'latest.json'}, {args.results_dir / 'latest.md'} "
           f"({meta['wall_s']} s)")
+    # -- the lab CNN (conv branch): its own runner and results file, cnn_latest.md --
+    if "cnn" in cfg.sections:
+        import cnn_run
+        peers = [f for f in frameworks if f != "numpy"]
+        cnn_run.main(["--rounds", str(cfg.rounds), "--examples", "1280" if q else "12800",
+                      "--only", ",".join(peers), "--results-dir", str(args.results_dir)])
 
 
 if __name__ == "__main__":

@@ -87,3 +87,6 @@ def print(*inputs, sep: str = " ", end: str = "\n", **kwargs) -> None:
 def executing_eagerly() -> _builtins.bool:
     """True: Ember always runs eagerly (``tf.executing_eagerly``)."""
     return True
+
+# -- tf.image (conv branch) --
+_LAZY["image"] = "ember.image"

@@ -60,11 +60,14 @@ def load_dataset(name):
 
 
 def build_model(kind="mlp"):
-    """The seed's complete-example network (``kind='mlp'``)."""
+    """The seed's complete-example network (``kind='mlp'``) or the course's lab CNN
+    (``kind='cnn'``: Conv 24 -> MaxPool -> Conv 36 -> MaxPool -> Dense 128 -> Dense 10)."""
     import ember as tf
+    if kind == "cnn":
+        return lab_cnn()
     if kind != "mlp":
-        raise SystemExit(f"ember train: --model {kind!r} is not available; this version trains "
-                         "--model mlp (the seed's 784-128-64-10 network).")
+        raise SystemExit(f"ember train: --model {kind!r} is not available; choose --model mlp "
+                         "(the seed's 784-128-64-10 network) or --model cnn (the lab CNN).")
     return tf.keras.Sequential([
         tf.keras.layers.Dense(128, activation="relu", input_shape=(784,)),
         tf.keras.layers.Dropout(0.3),
@@ -113,7 +116,7 @@ def train(args) -> int:
     if args.seed is not None:
         tf.keras.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test), name, class_names = _prepared(args.dataset,
-                                                                       args.limit)
+                                                                       args.limit, args.model)
     say = (lambda *a: None) if args.quiet else print
     pretty = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}[name]
     if args.dataset in (None, "auto") and name == "fashion_mnist":
@@ -160,9 +163,11 @@ def train(args) -> int:
     _write_text(os.path.join(out, "run.json"), json.dumps(info, indent=2))
     model.save_weights(os.path.join(out, "model.weights.npz"))
     sample = np.arange(min(len(x_test), 64))
+    pictures = _conv_pictures_data(model, x_test) if args.model == "cnn" else {
+        "kernel": model.layers[0].kernel.numpy()}
     _save_npz(os.path.join(out, "predictions.npz"), y_true=np.asarray(y_test),
               y_pred=y_pred.astype(np.int64), images=x_test[sample].reshape(-1, 28, 28),
-              kernel=model.layers[0].kernel.numpy())
+              **pictures)
     written = draw_pictures(out)
     say(f"Results written to {out}/ ({', '.join(sorted(os.listdir(out)))})")
     if not written:
@@ -172,14 +177,39 @@ def train(args) -> int:
     return 0
 
 
-def _prepared(dataset, limit):
+# -- the lab CNN (conv branch) --
+def lab_cnn():
+    """The course's MNIST lab CNN, for images of shape (28, 28, 1)."""
+    import ember as tf
+    return tf.keras.Sequential([
+        tf.keras.Input(shape=(28, 28, 1)),
+        tf.keras.layers.Conv2D(filters=24, kernel_size=(3, 3), activation=tf.nn.relu),
+        tf.keras.layers.MaxPool2D(pool_size=(2, 2)),
+        tf.keras.layers.Conv2D(filters=36, kernel_size=(3, 3), activation=tf.nn.relu),
+        tf.keras.layers.MaxPool2D((2, 2)),
+        tf.keras.layers.Flatten(),
+        tf.keras.layers.Dense(128, activation=tf.nn.relu),
+        tf.keras.layers.Dense(10, activation=tf.nn.softmax),
+    ])
+
+
+def _conv_pictures_data(model, x_test):
+    """First-layer filters and the feature maps of the first test image (CNN runs)."""
+    first = model.layers[0]
+    return {"conv_kernel": first.kernel.numpy(),
+            "feature_maps": first(x_test[:1]).numpy()[0],
+            "feature_image": x_test[0, :, :, 0]}
+
+
+def _prepared(dataset, limit, model="mlp"):
     (data, name, class_names) = load_dataset(dataset)
     (x_train, y_train), (x_test, y_test) = data
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
         x_test, y_test = x_test[: max(limit // 5, 1)], y_test[: max(limit // 5, 1)]
-    x_train = x_train.reshape(-1, 784).astype("float32") / 255.0
-    x_test = x_test.reshape(-1, 784).astype("float32") / 255.0
+    shape = (-1, 28, 28, 1) if model == "cnn" else (-1, 784)
+    x_train = x_train.reshape(shape).astype("float32") / 255.0
+    x_test = x_test.reshape(shape).astype("float32") / 255.0
     return (x_train, y_train), (x_test, y_test), name, class_names
 
 
@@ -225,7 +255,8 @@ def draw_pictures(run_dir) -> list:
             with open(info_path, encoding="utf-8") as f:
                 names = json.load(f).get("class_names")
         with np.load(pred_path, allow_pickle=False) as z:
-            y_true, y_pred, images, kernel = z["y_true"], z["y_pred"], z["images"], z["kernel"]
+            y_true, y_pred, images = z["y_true"], z["y_pred"], z["images"]
+            extra = {k: z[k] for k in z.files if k not in ("y_true", "y_pred", "images")}
         p = os.path.join(run_dir, "confusion_matrix.png")
         plot.plot_confusion_matrix(y_true, y_pred, class_names=names, path=p)
         files.append(p)
@@ -234,9 +265,20 @@ def draw_pictures(run_dir) -> list:
         plot.plot_predictions(images, y_true[:n], y_pred[:n], class_names=names,
                               n=min(25, n), path=p)
         files.append(p)
-        p = os.path.join(run_dir, "dense_weights.png")
-        plot.plot_dense_weights(kernel, n=min(64, kernel.shape[1]), path=p)
-        files.append(p)
+        if "kernel" in extra:
+            kernel = extra["kernel"]
+            p = os.path.join(run_dir, "dense_weights.png")
+            plot.plot_dense_weights(kernel, n=min(64, kernel.shape[1]), path=p)
+            files.append(p)
+        if "conv_kernel" in extra:  # CNN runs (conv branch)
+            p = os.path.join(run_dir, "conv_filters.png")
+            plot.plot_conv_filters(extra["conv_kernel"], path=p)
+            files.append(p)
+            p = os.path.join(run_dir, "feature_maps.png")
+            plot.plot_feature_maps(extra["feature_maps"], image=extra["feature_image"],
+                                   title="First convolution layer: feature maps of one test "
+                                         "image", path=p)
+            files.append(p)
     return files
 
 

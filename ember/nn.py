@@ -19,3 +19,9 @@ for _name in _ELSEWHERE:
 __all__ = [n for n in _nn_all if n not in _ELSEWHERE]
 __all__ += ["relu", "sigmoid", "softplus", "tanh", "l2_normalize", "moments", "top_k",
             "embedding_lookup"]
+
+# -- convolution and pooling (conv branch) --
+from ember.ops.conv import *  # noqa: E402,F403
+from ember.ops.conv import __all__ as _conv_all  # noqa: E402
+
+__all__ += _conv_all

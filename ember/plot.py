@@ -503,3 +503,83 @@ def plot_line_boundary(w, b, x=None, y=None, path=None):
     ax.legend(loc="upper right", fontsize=8)
     _save(fig, path)
     return fig
+
+
+# ----------------------------------------------------------------------------- convolution
+# (conv branch) what a CNN's first layer looks for, and what it sees in one image
+
+
+def plot_conv_filters(kernel, path=None):
+    """Show each filter of a first convolution layer: the small pattern it responds to.
+
+    Filter ``o`` computes ``z = b_o + sum_{a,b,c} x[i+a, j+b, c] * K[a, b, c, o]`` at every
+    position, so ``K[:, :, :, o]`` drawn as an image is the pattern that makes it fire
+    (red: weight > 0, blue: < 0; colour images show each input channel in its own row).
+
+    Args:
+        kernel: a (kh, kw, in, filters) array, a tensor, or a Conv2D layer.
+        path: file to save the figure to; None to not save.
+    Returns:
+        The matplotlib Figure.
+    """
+    weights = _kernel(kernel)
+    if weights.ndim != 4:
+        raise ValueError(f"kernel: expected a Conv2D kernel of shape (kh, kw, in, filters), "
+                         f"received shape {weights.shape}.")
+    _, _, channels, filters = weights.shape
+    shown = weights.astype(np.float64)
+    limit = float(np.abs(shown).max()) or 1.0
+    cols = min(filters, 12)
+    rows = math.ceil(filters / cols) * channels
+    fig = _figure(figsize=(1.1 * cols + 1, 1.2 * rows + 0.3), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    image = None
+    for o in range(math.ceil(filters / cols) * cols):
+        for c in range(channels):
+            ax = axes[(o // cols) * channels + c, o % cols]
+            ax.set_axis_off()
+            if o < filters:
+                image = ax.imshow(shown[:, :, c, o], cmap="RdBu_r", vmin=-limit, vmax=limit)
+                if c == 0:
+                    ax.set_title(f"filter {o}", fontsize=7)
+    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
+    fig.suptitle("First convolution layer: filters")
+    _save(fig, path)
+    return fig
+
+
+def plot_feature_maps(maps, image=None, title=None, path=None):
+    """Show the feature maps of one image: where in the picture each filter fired.
+
+    Args:
+        maps: (h, w, channels) or (1, h, w, channels) activations of a convolution layer.
+        image: the input image (h, w) or (h, w, 1|3), drawn first; optional.
+        title: the figure's title (default 'Feature maps').
+        path: file to save the figure to; None to not save.
+    Returns:
+        The matplotlib Figure.
+    """
+    array = _numpy(maps, "maps")
+    if array.ndim == 4 and array.shape[0] == 1:
+        array = array[0]
+    if array.ndim != 3:
+        raise ValueError(f"maps: expected feature maps of shape (h, w, channels) for one "
+                         f"image, received shape {array.shape}.")
+    n = array.shape[-1] + (image is not None)
+    rows, cols = _grid(n)
+    fig = _figure(figsize=(1.3 * cols + 0.5, 1.4 * rows + 0.4), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax in axes:
+        ax.set_axis_off()
+    k = 0
+    if image is not None:
+        picture = _as_images(np.asarray(_numpy(image, "image"))[None])[0]
+        axes[0].imshow(picture, cmap="gray" if picture.ndim == 2 else None)
+        axes[0].set_title("input", fontsize=7)
+        k = 1
+    for c in range(array.shape[-1]):
+        axes[k + c].imshow(array[:, :, c], cmap="viridis")
+        axes[k + c].set_title(f"map {c}", fontsize=7)
+    fig.suptitle(title or "Feature maps")
+    _save(fig, path)
+    return fig

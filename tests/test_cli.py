@@ -171,6 +171,24 @@ def test_train_as_a_command(tmp_path):
 
 
 @needs_fashion
+def test_train_the_lab_cnn_with_filter_and_feature_map_pictures(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "cnn"
+    code, stdout, stderr = run_main(["train", "--model", "cnn", "--dataset", "fashion_mnist",
+                                     "--epochs", "1", "--limit", "600", "--seed", "0",
+                                     "--quiet", "--out", str(out)])
+    assert code == 0, stderr
+    assert "Test accuracy:" in stdout
+    for name in ("curves.png", "confusion_matrix.png", "predictions.png", "conv_filters.png",
+                 "feature_maps.png"):
+        assert_picture(str(out / name))
+    assert "(None, 26, 26, 24)" in (out / "summary.txt").read_text()
+    with np.load(out / "predictions.npz") as z:
+        assert z["conv_kernel"].shape == (3, 3, 1, 24)
+        assert z["feature_maps"].shape == (26, 26, 24)
+
+
+@needs_fashion
 def test_auto_falls_back_to_fashion_mnist_when_mnist_is_missing(tmp_path, monkeypatch):
     system = tmp_path / "datasets"
     system.mkdir()
@@ -287,7 +305,7 @@ def test_plot_of_a_folder_that_is_not_a_run(tmp_path):
     (["train", "--epochs", "0"], "expected a positive integer, got 0"),
     (["train", "--batch-size", "ten"], "expected a positive integer, got 'ten'"),
     (["train", "--dataset", "cifar"], "invalid choice: 'cifar'"),
-    (["train", "--model", "cnn", "--limit", "10"], "--model 'cnn' is not available"),
+    (["train", "--model", "resnet", "--limit", "10"], "invalid choice: 'resnet'"),
     ([], "the following arguments are required: command"),
 ])
 def test_bad_arguments_are_refused(argv, message, tmp_path, monkeypatch):

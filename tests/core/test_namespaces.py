@@ -30,6 +30,10 @@ TF_NN = {
     "softmax_cross_entropy_with_logits", "softplus", "softsign",
     "sparse_softmax_cross_entropy_with_logits", "swish", "tanh", "top_k",
 }
+TF_NN |= {  # convolution and pooling (conv branch)
+    "avg_pool", "avg_pool1d", "avg_pool2d", "conv1d", "conv2d", "conv2d_transpose",
+    "depthwise_conv2d", "max_pool", "max_pool1d", "max_pool2d", "separable_conv2d",
+}
 TF_LINALG = {
     "det", "diag", "diag_part", "einsum", "eye", "inv", "l2_normalize", "matmul", "norm",
     "tensordot", "trace", "transpose",

@@ -10,9 +10,32 @@ from ember.keras.layers.attention import (  # noqa: F401
     Attention,
     MultiHeadAttention,
 )
+from ember.keras.layers.convolutional import (  # noqa: F401
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Convolution1D,
+    Convolution2D,
+    Convolution2DTranspose,
+    DepthwiseConv2D,
+    SeparableConv2D,
+    SeparableConvolution2D,
+)
 from ember.keras.layers.core import Identity, Lambda  # noqa: F401
 from ember.keras.layers.dense import Dense  # noqa: F401
 from ember.keras.layers.embedding import Embedding  # noqa: F401
+from ember.keras.layers.image import (  # noqa: F401
+    Cropping2D,
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    SpatialDropout2D,
+    UpSampling2D,
+    ZeroPadding2D,
+)
 from ember.keras.layers.input_layer import Input, InputLayer  # noqa: F401
 from ember.keras.layers.layer import InputSpec, Layer  # noqa: F401
 from ember.keras.layers.masking import Masking  # noqa: F401
@@ -30,6 +53,29 @@ from ember.keras.layers.merging import (  # noqa: F401
     concatenate,
     multiply,
     subtract,
+)
+from ember.keras.layers.normalization import (  # noqa: F401
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+)
+from ember.keras.layers.pooling import (  # noqa: F401
+    AveragePooling1D,
+    AveragePooling2D,
+    AvgPool1D,
+    AvgPool2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
 )
 from ember.keras.layers.recurrent import (  # noqa: F401
     GRU,

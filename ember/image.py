@@ -1,0 +1,62 @@
+"""``tf.image``: resize, flips, dtype conversion and grayscale for (batch,) height, width,
+channels images."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember import dtypes
+from ember.ops.image import flip_left_right, flip_up_down, resize  # noqa: F401
+from ember.ops.math import cast, multiply
+from ember.ops.reduce import reduce_sum
+from ember.tensor import Tensor, convert_to_tensor
+
+
+class ResizeMethod:
+    """The names ``tf.image.resize`` accepts for ``method``."""
+
+    BILINEAR = "bilinear"
+    NEAREST_NEIGHBOR = "nearest"
+
+
+def convert_image_dtype(image, dtype, saturate=False, name=None):
+    """Converts between image dtypes, rescaling: integers span [0, MAX], floats [0, 1).
+
+    uint8 -> float32 divides by 255; float -> uint8 multiplies by 255.5 and truncates
+    (clipping first when ``saturate``), as TF does.
+    """
+    x = image if isinstance(image, Tensor) else convert_to_tensor(image)
+    src, dst = np.dtype(x.dtype.name), dtypes.as_dtype(dtype)._np
+    if src == dst:
+        return x
+    if src.kind == "f" and dst.kind == "f":
+        return cast(x, dst.name)
+    if src.kind in "iu" and dst.kind == "f":
+        return multiply(cast(x, dst.name), 1.0 / np.iinfo(src).max)
+    if src.kind == "f" and dst.kind in "iu":
+        v = x.numpy().astype(np.float64) * (np.iinfo(dst).max + 0.5)
+        if saturate:
+            v = np.clip(v, np.iinfo(dst).min, np.iinfo(dst).max)
+        return convert_to_tensor(v.astype(dst))
+    if src.kind in "iu" and dst.kind in "iu":
+        v = x.numpy().astype(np.float64) * (np.iinfo(dst).max / np.iinfo(src).max)
+        return convert_to_tensor(np.floor(v).astype(dst))
+    raise TypeError(f"convert_image_dtype: cannot convert {src} images to {dst}; images are "
+                    "integer or floating point.")
+
+
+def rgb_to_grayscale(images, name=None):
+    """Luma ``0.2989 R + 0.5870 G + 0.1140 B``, keeping a last axis of size 1."""
+    x = images if isinstance(images, Tensor) else convert_to_tensor(images)
+    if x.shape[-1] != 3:
+        raise ValueError(f"rgb_to_grayscale: the last axis must hold 3 channels (RGB); "
+                         f"received shape {tuple(x.shape)}.")
+    kind = np.dtype(x.dtype.name).kind
+    xf = convert_image_dtype(x, "float32") if kind in "iu" else x
+    weights = np.array([0.2989, 0.5870, 0.1140], np.dtype(xf.dtype.name))
+    gray = reduce_sum(multiply(xf, weights), axis=-1, keepdims=True)
+    return convert_image_dtype(gray, x.dtype.name) if kind in "iu" else gray
+
+
+__all__ = ["resize", "flip_left_right", "flip_up_down", "convert_image_dtype",
+           "rgb_to_grayscale", "ResizeMethod"]
