@@ -371,3 +371,36 @@ def test_attention_layers_match_keras_with_masks():
         ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
         np.testing.assert_allclose(ours([q, v], mask=masks).numpy(), np.asarray(t_out),
                                    rtol=1e-5, atol=1e-6)
+
+
+# -- the Transformer example ------------------------------------------------------------------
+
+def _load_example():
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "examples", "transformer_classifier.py")
+    spec = importlib.util.spec_from_file_location("example_transformer_classifier", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_transformer_example_builds_trains_and_draws_attention(tmp_path):
+    pytest.importorskip("matplotlib")
+    example = _load_example()
+    rng = np.random.default_rng(0)
+    x, y = example.make_data(300, rng)
+    assert x.shape == y.shape == (300, example.MAXLEN)
+    np.testing.assert_array_equal(y, x[:, ::-1])
+    keras.utils.set_random_seed(0)
+    model, embedding, block = example.build_model(embed_dim=16, num_heads=2, ff_dim=16)
+    assert block.att.weights[0].path == "query/kernel" and len(model.trainable_weights) == 20
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=50, epochs=2, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    weights = example.attention_weights(embedding, block, x[0])
+    assert weights.shape == (2, example.MAXLEN, example.MAXLEN)
+    np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=1e-5)
+    path = tmp_path / "attention.png"
+    example.save_attention_picture(weights, x[0], str(path))
+    assert path.stat().st_size > 5000
