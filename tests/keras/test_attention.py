@@ -148,6 +148,21 @@ def test_keras_masks_of_value_and_query_are_used():
     np.testing.assert_array_equal(masked._keras_mask.numpy(), [[True, True, False, False]] * 2)
 
 
+def test_padding_from_embedding_mask_zero_is_ignored_end_to_end():
+    keras.utils.set_random_seed(1)
+    inputs = keras.Input((5,), dtype="int32")
+    embedding = keras.layers.Embedding(10, 8, mask_zero=True)
+    mha = MultiHeadAttention(2, 4)
+    h = embedding(inputs)
+    model = keras.Model(inputs, mha(h, h))
+    x = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8]])
+    out = model(x).numpy()
+    short = embedding(x[:1, :3])  # the same text without its padding
+    np.testing.assert_allclose(out[0, :3], mha(short, short).numpy()[0], rtol=1e-5, atol=1e-6)
+    eager = mha(embedding(x), embedding(x))
+    np.testing.assert_array_equal(eager._keras_mask.numpy(), x != 0)
+
+
 def test_gradients_against_finite_differences():
     layer = MultiHeadAttention(2, 2, value_dim=3, dtype="float64")
     q0 = _rng.normal(size=(2, 3, 4))
