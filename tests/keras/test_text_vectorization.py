@@ -232,8 +232,13 @@ def test_string_lookup_adapt_mask_invert_and_encodings():
     assert _ids(strict(["a"])) == [0]
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"OOV values \['q'\]"):
         strict(["a", "q"])
-    with pytest.raises(ValueError, match="FarmHash64"):
-        StringLookup(num_oov_indices=2)
+    # Several OOV indices: unknown strings spread by FarmHash64, as Keras (values from Keras).
+    hashed = StringLookup(vocabulary=["a", "b", "c"], mask_token="[MASK]", num_oov_indices=3)
+    assert hashed.get_vocabulary() == ["[MASK]", "[UNK]", "[UNK]", "[UNK]", "a", "b", "c"]
+    assert _ids(hashed(["[MASK]", "a", "c", "zz", "q", "hello", "world", "x"])) == \
+        [0, 4, 6, 2, 3, 2, 2, 3]
+    with pytest.raises(ValueError, match="salt"):
+        StringLookup(num_oov_indices=2, salt=7)
 
 
 def test_integer_lookup_adapt_oov_buckets_invert_and_count():
@@ -244,6 +249,8 @@ def test_integer_lookup_adapt_oov_buckets_invert_and_count():
     buckets = IntegerLookup(vocabulary=[12, 36, 1138, 42], num_oov_indices=2, mask_token=0)
     assert buckets.get_vocabulary() == [0, -1, -1, 12, 36, 1138, 42]
     assert _ids(buckets(np.array([[0, 12, 99, 100, 7]]))) == [[0, 3, 2, 1, 2]]
+    farm = IntegerLookup(vocabulary=[12, 36], num_oov_indices=3, oov_method="farmhash")
+    assert _ids(farm(np.array([12, 7, 8, 99, 1000, -5]))) == [3, 1, 1, 0, 2, 0]
     inverse = IntegerLookup(vocabulary=[12, 36, 1138, 42], invert=True)
     assert _ids(inverse(np.array([1, 2, 0, 5]))) == [12, 36, -1, -1]
     assert _ids(IntegerLookup(output_mode="count", vocabulary=[12, 36])(

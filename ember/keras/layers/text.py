@@ -104,6 +104,124 @@ def _rows_of(values) -> list:
             for row in values]
 
 
+# FarmHash64 (Geoff Pike's farmhashna::Hash64, MIT licence), written out in Python: Keras
+# spreads out-of-vocabulary strings over several OOV indices with
+# tf.strings.to_hash_bucket_fast, which is this fingerprint modulo the number of buckets.
+# Checked against TF on 300+ strings of every length class.
+_M64 = (1 << 64) - 1
+_K0, _K1, _K2 = 0xC3A5C85C97CB3127, 0xB492B66FBE98F273, 0x9AE16A3B2F90404F
+
+
+def _u64(s: bytes, i: int) -> int:
+    return int.from_bytes(s[i:i + 8], "little")
+
+
+def _u32(s: bytes, i: int) -> int:
+    return int.from_bytes(s[i:i + 4], "little")
+
+
+def _rot(v: int, r: int) -> int:
+    return v if r == 0 else ((v >> r) | (v << (64 - r))) & _M64
+
+
+def _mix(v: int) -> int:
+    return v ^ (v >> 47)
+
+
+def _len16(u: int, v: int, mul: int) -> int:
+    a = _mix(((u ^ v) * mul) & _M64)
+    b = _mix(((v ^ a) * mul) & _M64)
+    return (b * mul) & _M64
+
+
+def _weak32(s: bytes, i: int, a: int, b: int):
+    w, x, y, z = _u64(s, i), _u64(s, i + 8), _u64(s, i + 16), _u64(s, i + 24)
+    a = (a + w) & _M64
+    b = _rot((b + a + z) & _M64, 21)
+    c = a
+    a = (a + x + y) & _M64
+    b = (b + _rot(a, 44)) & _M64
+    return (a + z) & _M64, (b + c) & _M64
+
+
+def _fingerprint64(s: bytes) -> int:
+    """FarmHash's Fingerprint64 (farmhashna::Hash64), which tf.strings.to_hash_bucket_fast
+    takes modulo the bucket count."""
+    n = len(s)
+    mul = (_K2 + 2 * n) & _M64
+    if n <= 16:
+        if n >= 8:
+            a = (_u64(s, 0) + _K2) & _M64
+            b = _u64(s, n - 8)
+            c = (_rot(b, 37) * mul + a) & _M64
+            d = ((_rot(a, 25) + b) * mul) & _M64
+            return _len16(c, d, mul)
+        if n >= 4:
+            return _len16((n + (_u32(s, 0) << 3)) & _M64, _u32(s, n - 4), mul)
+        if n:
+            y = s[0] + (s[n >> 1] << 8)
+            z = n + (s[n - 1] << 2)
+            return (_mix(((y * _K2) ^ (z * _K0)) & _M64) * _K2) & _M64
+        return _K2
+    if n <= 32:
+        a = (_u64(s, 0) * _K1) & _M64
+        b = _u64(s, 8)
+        c = (_u64(s, n - 8) * mul) & _M64
+        d = (_u64(s, n - 16) * _K2) & _M64
+        return _len16((_rot((a + b) & _M64, 43) + _rot(c, 30) + d) & _M64,
+                      (a + _rot((b + _K2) & _M64, 18) + c) & _M64, mul)
+    if n <= 64:
+        a = (_u64(s, 0) * _K2) & _M64
+        b = _u64(s, 8)
+        c = (_u64(s, n - 8) * mul) & _M64
+        d = (_u64(s, n - 16) * _K2) & _M64
+        y = (_rot((a + b) & _M64, 43) + _rot(c, 30) + d) & _M64
+        z = _len16(y, (a + _rot((b + _K2) & _M64, 18) + c) & _M64, mul)
+        e = (_u64(s, 16) * mul) & _M64
+        f = _u64(s, 24)
+        g = ((y + _u64(s, n - 32)) * mul) & _M64
+        h = ((z + _u64(s, n - 24)) * mul) & _M64
+        return _len16((_rot((e + f) & _M64, 43) + _rot(g, 30) + h) & _M64,
+                      (e + _rot((f + a) & _M64, 18) + g) & _M64, mul)
+    seed = 81
+    x = seed
+    y = (seed * _K1 + 113) & _M64
+    z = (_mix((y * _K2 + 113) & _M64) * _K2) & _M64
+    v = (0, 0)
+    w = (0, 0)
+    x = (x * _K2 + _u64(s, 0)) & _M64
+    end = ((n - 1) // 64) * 64
+    last = n - 64
+    i = 0
+    while True:
+        x = (_rot((x + y + v[0] + _u64(s, i + 8)) & _M64, 37) * _K1) & _M64
+        y = (_rot((y + v[1] + _u64(s, i + 48)) & _M64, 42) * _K1) & _M64
+        x ^= w[1]
+        y = (y + v[0] + _u64(s, i + 40)) & _M64
+        z = (_rot((z + w[0]) & _M64, 33) * _K1) & _M64
+        v = _weak32(s, i, (v[1] * _K1) & _M64, (x + w[0]) & _M64)
+        w = _weak32(s, i + 32, (z + w[1]) & _M64, (y + _u64(s, i + 16)) & _M64)
+        z, x = x, z
+        i += 64
+        if i == end:
+            break
+    mul = (_K1 + ((z & 0xFF) << 1)) & _M64
+    i = last
+    w = ((w[0] + ((n - 1) & 63)) & _M64, w[1])
+    v = ((v[0] + w[0]) & _M64, v[1])
+    w = ((w[0] + v[0]) & _M64, w[1])
+    x = (_rot((x + y + v[0] + _u64(s, i + 8)) & _M64, 37) * mul) & _M64
+    y = (_rot((y + v[1] + _u64(s, i + 48)) & _M64, 42) * mul) & _M64
+    x ^= (w[1] * 9) & _M64
+    y = (y + v[0] * 9 + _u64(s, i + 40)) & _M64
+    z = (_rot((z + w[0]) & _M64, 33) * mul) & _M64
+    v = _weak32(s, i, (v[1] * mul) & _M64, (x + w[0]) & _M64)
+    w = _weak32(s, i + 32, (z + w[1]) & _M64, (y + _u64(s, i + 16)) & _M64)
+    z, x = x, z
+    return _len16((_len16(v[0], w[0], mul) + _mix(y) * _K0 + z) & _M64,
+                  (_len16(v[1], w[1], mul) + x) & _M64, mul)
+
+
 # ---------------------------------------------------------------------------------------
 # The lookup table shared by StringLookup, IntegerLookup and TextVectorization
 # ---------------------------------------------------------------------------------------
@@ -146,15 +264,12 @@ class _IndexLookup(Layer):
         if sparse:
             raise ValueError(f"{where}: sparse=True is not supported by Ember (it has no sparse "
                              "tensors); leave sparse=False for dense outputs.")
-        if oov_method not in ("floormod", "farmhash") or salt is not None or (
-                oov_method == "farmhash"):
-            raise ValueError(f"{where}: only oov_method='floormod' without a salt is supported "
-                             f"by Ember. Received: oov_method={oov_method!r}, salt={salt!r}")
-        if num_oov_indices > 1 and self._string_tokens:
-            raise ValueError(
-                f"{where}: num_oov_indices={num_oov_indices} is not supported for strings by "
-                "Ember: Keras spreads string OOV tokens with FarmHash64, which Ember does not "
-                "reproduce. Use num_oov_indices=0 or 1 (IntegerLookup supports more).")
+        if oov_method not in ("floormod", "farmhash"):
+            raise ValueError("Invalid value for argument `oov_method`. Expected one of "
+                             f"['floormod', 'farmhash']. Received: oov_method={oov_method!r}")
+        if salt is not None:
+            raise ValueError(f"{where}: a `salt` (Keras's SipHash buckets) is not supported by "
+                             "Ember; leave salt=None for FarmHash buckets.")
         if idf_weights is not None and self.output_mode != "tf_idf":
             raise ValueError("`idf_weights` should only be set if `output_mode` is `'tf_idf'`. "
                              f"Received: idf_weights={idf_weights} and "
@@ -385,13 +500,23 @@ class _IndexLookup(Layer):
                         f"{type(self).__name__} '{self.name}': when `num_oov_indices=0` all "
                         f"inputs should be in vocabulary, found OOV values {bad}, consider "
                         "setting `num_oov_indices=1`.")
-                ints = np.array(tokens, dtype=np.int64)[oov]
-                idx[oov] = np.mod(ints, self.num_oov_indices) + self._oov_start_index()
+                idx[oov] = self._oov_buckets([t for t, o in zip(tokens, oov) if o]) \
+                    + self._oov_start_index()
         if self.mask_token is not None:
             masked = np.fromiter((t == self._mask_key for t in tokens), dtype=bool,
                                  count=len(tokens))
             idx[masked] = 0 if self.output_mode == "int" else -1  # -1: dropped from counts
         return idx
+
+    def _oov_buckets(self, tokens: list) -> np.ndarray:
+        """Which OOV index each unknown token takes: integers ``mod num_oov_indices``
+        (``oov_method='floormod'``), strings (and integers with 'farmhash', as decimal text)
+        by FarmHash64, as Keras does."""
+        n = self.num_oov_indices
+        if not self._string_tokens and self.oov_method == "floormod":
+            return np.mod(np.array(tokens, dtype=np.int64), n)
+        keys = [t if isinstance(t, bytes) else str(t).encode() for t in tokens]
+        return np.array([_fingerprint64(k) % n for k in keys], dtype=np.int64)
 
     @property
     def _mask_key(self):
@@ -534,7 +659,8 @@ class StringLookup(_IndexLookup):
 
     Args:
         max_tokens: largest vocabulary size, special tokens included (None: no limit).
-        num_oov_indices: 1 (default) or 0 (unknown strings are an error).
+        num_oov_indices: OOV indices (default 1; 0: unknown strings are an error; more:
+            unknown strings spread over them by FarmHash64, as Keras).
         mask_token: a token that maps to 0 (default None: no mask).
         oov_token: default '[UNK]' (returned by ``invert=True`` for unknown indices).
         vocabulary: list/array/tensor of strings, or a file with one per line.
