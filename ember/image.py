@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import dtypes
-from ember.ops.image import flip_left_right, flip_up_down, resize  # noqa: F401
+from ember.ops.image import flip_left_right, flip_up_down, resize
 from ember.ops.math import cast, multiply
 from ember.ops.reduce import reduce_sum
 from ember.tensor import Tensor, convert_to_tensor

@@ -5,8 +5,8 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-import ember as tf  # noqa: E402
-from ember import plot  # noqa: E402
+import ember as tf
+from ember import plot
 
 
 def test_conv_filters_and_feature_maps_from_a_layer(tmp_path):

@@ -528,7 +528,7 @@ def _check_float(x, w, where):
                                    f"dtype {w.dtype.name}; cast one of them first.")
 
 
-def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,  # noqa: A002
+def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
            name=None):
     """2-D convolution, ``tf.nn.conv2d``: input (N, H, W, C), filters (kh, kw, C, out).
 
@@ -557,7 +557,7 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
     return _from_nhwc(y, cf)
 
 
-def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None,  # noqa: A002
+def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None,
            name=None):
     """1-D convolution, ``tf.nn.conv1d``: input (N, W, C), filters (k, C, out); a 2-D
     convolution of height 1."""
@@ -579,7 +579,7 @@ def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None,  
     return transpose(y, (0, 2, 1)) if cf else y
 
 
-def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",  # noqa: A002
+def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",
                      data_format="NHWC", dilations=None, name=None):
     """The transpose (gradient) of conv2d, ``tf.nn.conv2d_transpose``: filters are
     (kh, kw, out, in) and ``output_shape`` is the shape of the result (N, H, W, out)."""
@@ -615,7 +615,7 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",  # n
     return _from_nhwc(y, cf)
 
 
-def depthwise_conv2d(input, filter, strides, padding, data_format=None,  # noqa: A002
+def depthwise_conv2d(input, filter, strides, padding, data_format=None,
                      dilations=None, name=None):
     """Each input channel convolved with its own filters, ``tf.nn.depthwise_conv2d``:
     filter (kh, kw, C, multiplier) gives C·multiplier channels, channel c·M + m."""
@@ -634,14 +634,14 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None,  # noqa:
     return _from_nhwc(y, cf)
 
 
-def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,  # noqa: A002
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,
                      data_format=None, dilations=None, name=None):
     """A depthwise convolution followed by a 1x1 convolution, ``tf.nn.separable_conv2d``."""
     y = depthwise_conv2d(input, depthwise_filter, strides, padding, data_format, dilations)
     return conv2d(y, pointwise_filter, 1, "VALID", data_format or "NHWC")
 
 
-def _pool2d(raw, where, input, ksize, strides, padding, data_format):  # noqa: A002
+def _pool2d(raw, where, input, ksize, strides, padding, data_format):
     x = _t(input)
     cf = _channels_first(data_format, where)
     _check_rank(x, 4, where, "(batch, height, width, channels)")
@@ -654,7 +654,7 @@ def _pool2d(raw, where, input, ksize, strides, padding, data_format):  # noqa: A
     return _from_nhwc(y, cf)
 
 
-def _pool1d(raw, where, input, ksize, strides, padding, data_format):  # noqa: A002
+def _pool1d(raw, where, input, ksize, strides, padding, data_format):
     x = _t(input)
     cf = _channels_first(data_format, where)
     _check_rank(x, 3, where, "(batch, width, channels)")
@@ -667,27 +667,27 @@ def _pool1d(raw, where, input, ksize, strides, padding, data_format):  # noqa: A
     return transpose(y, (0, 2, 1)) if cf else y
 
 
-def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """The maximum of each ksize window, ``tf.nn.max_pool2d``."""
     return _pool2d(max_pool_raw, "max_pool2d", input, ksize, strides, padding, data_format)
 
 
-def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """The mean of each ksize window, ``tf.nn.avg_pool2d``."""
     return _pool2d(avg_pool_raw, "avg_pool2d", input, ksize, strides, padding, data_format)
 
 
-def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  # noqa: A002
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
     """``tf.nn.max_pool1d`` on (N, W, C)."""
     return _pool1d(max_pool_raw, "max_pool1d", input, ksize, strides, padding, data_format)
 
 
-def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  # noqa: A002
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
     """``tf.nn.avg_pool1d`` on (N, W, C)."""
     return _pool1d(avg_pool_raw, "avg_pool1d", input, ksize, strides, padding, data_format)
 
 
-def max_pool(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
+def max_pool(input, ksize, strides, padding, data_format=None, name=None):
     """``tf.nn.max_pool``: 1-D or 2-D by the input's rank."""
     x = _t(input)
     if x.ndim == 3:
@@ -695,7 +695,7 @@ def max_pool(input, ksize, strides, padding, data_format=None, name=None):  # no
     return max_pool2d(x, ksize, strides, padding, data_format or "NHWC")
 
 
-def avg_pool(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
+def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
     """``tf.nn.avg_pool``: 1-D or 2-D by the input's rank."""
     x = _t(input)
     if x.ndim == 3:

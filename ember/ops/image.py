@@ -202,8 +202,8 @@ def transform(images, matrices, interpolation="bilinear", fill_mode="reflect",
     if fill_mode == "constant" and fill_value != 0.0:
         from ember.ops.math import add
         outside = (1.0 - weight.sum(-1)) if interpolation == "bilinear" else ~inside
-        y = add(y, Tensor._wrap((np.asarray(outside, x._value.dtype)[..., None]
-                                 * x._value.dtype.type(fill_value))))
+        y = add(y, Tensor._wrap(np.asarray(outside, x._value.dtype)[..., None]
+                                 * x._value.dtype.type(fill_value)))
     return y
 
 

@@ -64,3 +64,14 @@ def test_affine_transform_identity_shift_and_its_gradient():
     half = eye.copy()
     half[:, 1, 2] = 0.5
     check(lambda t: image_ops.transform(t, half, fill_mode="nearest"), [x])
+
+
+@pytest.mark.tensorflow
+def test_resize_matches_tensorflow():
+    real = pytest.importorskip("tensorflow")
+    x = _rng.standard_normal((2, 5, 7, 3)).astype(np.float32)
+    for size in ((10, 14), (3, 4), (8, 5)):
+        for method in ("bilinear", "nearest"):
+            np.testing.assert_allclose(tf.image.resize(x, size, method=method).numpy(),
+                                       real.image.resize(x, size, method=method).numpy(),
+                                       rtol=1e-5, atol=1e-6)

@@ -289,3 +289,25 @@ def test_group_norm_checks_groups():
     inst = layers.GroupNormalization(groups=-1)
     inst(np.ones((2, 3, 6), np.float32))
     assert inst.groups == 6 and [w.shape for w in inst.weights] == [(6,), (6,)]
+
+
+@pytest.mark.tensorflow
+def test_batch_norm_fit_matches_keras_weights_and_moving_statistics():
+    keras = pytest.importorskip("keras")
+    x = (_rng.standard_normal((48, 6, 6, 2)) * 2 + 1).astype(np.float32)
+    y = _rng.standard_normal((48, 3)).astype(np.float32)
+
+    def build(lib):
+        model = lib.Sequential([lib.Input((6, 6, 2)), lib.layers.Conv2D(4, 3),
+                                lib.layers.BatchNormalization(momentum=0.9),
+                                lib.layers.GlobalAveragePooling2D(), lib.layers.Dense(3)])
+        model.compile(optimizer=lib.optimizers.SGD(0.05), loss="mse")
+        return model
+    ours, theirs = build(tf.keras), build(keras)
+    theirs.set_weights(ours.get_weights())
+    ours.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    theirs.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-5)
