@@ -484,28 +484,26 @@ class _IndexLookup(Layer):
 
     def _lookup(self, tokens: list) -> np.ndarray:
         """Indices of a flat token list: vocabulary, mask (0 or dropped), OOV buckets."""
-        default = -1
-        if self.num_oov_indices == 1:
-            default = self._oov_start_index()
-        idx = np.fromiter((self._index.get(t, default) for t in tokens), dtype=np.int64,
-                          count=len(tokens))
-        if self.num_oov_indices != 1:
-            oov = idx < 0
-            if self.mask_token is not None:
-                oov &= np.array([t != self._mask_key for t in tokens], dtype=bool)
-            if oov.any():
-                if self.num_oov_indices == 0:
-                    bad = [self._public(t) for t, o in zip(tokens, oov) if o][:10]
-                    raise InvalidArgumentError(
-                        f"{type(self).__name__} '{self.name}': when `num_oov_indices=0` all "
-                        f"inputs should be in vocabulary, found OOV values {bad}, consider "
-                        "setting `num_oov_indices=1`.")
-                idx[oov] = self._oov_buckets([t for t, o in zip(tokens, oov) if o]) \
-                    + self._oov_start_index()
+        masked_value = -2  # a sentinel for the mask token, found in the same dict pass
+        table = self._index
         if self.mask_token is not None:
-            masked = np.fromiter((t == self._mask_key for t in tokens), dtype=bool,
-                                 count=len(tokens))
-            idx[masked] = 0 if self.output_mode == "int" else -1  # -1: dropped from counts
+            table = {**table, self._mask_key: masked_value}
+        default = self._oov_start_index() if self.num_oov_indices == 1 else -1
+        idx = np.fromiter(map(table.get, tokens, [default] * len(tokens)), dtype=np.int64,
+                          count=len(tokens))
+        oov = idx == -1
+        if self.num_oov_indices != 1 and oov.any():
+            unknown = [t for t, o in zip(tokens, oov.tolist()) if o]
+            if self.num_oov_indices == 0:
+                bad = [self._public(t) for t in unknown[:10]]
+                raise InvalidArgumentError(
+                    f"{type(self).__name__} '{self.name}': when `num_oov_indices=0` all "
+                    f"inputs should be in vocabulary, found OOV values {bad}, consider "
+                    "setting `num_oov_indices=1`.")
+            idx[oov] = self._oov_buckets(unknown) + self._oov_start_index()
+        if self.mask_token is not None:
+            # Int mode: the mask maps to 0; other modes drop it from the counts (-1).
+            idx[idx == masked_value] = 0 if self.output_mode == "int" else -1
         return idx
 
     def _oov_buckets(self, tokens: list) -> np.ndarray:
@@ -530,29 +528,18 @@ class _IndexLookup(Layer):
     def _encode(self, rows: list, shape: tuple, ragged: bool, length=None):
         """Looks up ``rows`` (token lists) and encodes them in the output mode.
 
-        ``shape`` is the dense shape of one non-ragged row block; ragged int rows are padded
-        with 0 to the longest (or cut/padded to ``length``)."""
+        ``shape`` is the dense shape of a non-ragged block (``rows`` then holds one flat
+        list); ragged int rows are padded with 0 to the longest (or cut/padded to
+        ``length``). Every step is on whole arrays: no Python loop over rows."""
+        sizes = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
         if self._tracing_without_vocabulary:
-            flat_idx = [np.zeros(len(r), np.int64) for r in rows]
+            flat = np.zeros(int(sizes.sum()), np.int64)
         else:
-            sizes = [len(r) for r in rows]
             flat = self._lookup([t for r in rows for t in r])
-            flat_idx = np.split(flat, np.cumsum(sizes)[:-1]) if rows else []
-        if self.output_mode == "int":
-            if not ragged:
-                out = np.concatenate(flat_idx) if flat_idx else np.zeros(0, np.int64)
-                return convert_to_tensor(out.reshape(shape))
-            width = length if length is not None else max((len(r) for r in flat_idx), default=0)
-            out = np.zeros((len(flat_idx), width), np.int64)
-            for i, r in enumerate(flat_idx):
-                out[i, :min(len(r), width)] = r[:width]
-            return convert_to_tensor(out)
-        depth = self._depth()
-        if ragged:
-            samples = flat_idx
-            lead = (len(samples),)
-        else:
-            idx = np.concatenate(flat_idx).reshape(shape) if flat_idx else np.zeros(shape, int)
+        if not ragged:
+            idx = flat.reshape(shape)
+            if self.output_mode == "int":
+                return convert_to_tensor(idx)
             if self.output_mode == "one_hot" and not (idx.ndim > 1 and idx.shape[-1] == 1):
                 idx = idx[..., None]
             if idx.ndim == 0:
@@ -562,18 +549,28 @@ class _IndexLookup(Layer):
                     f"{type(self).__name__} '{self.name}': when output_mode is not 'int', "
                     f"maximum supported output rank is 2. Received input shape {shape}.")
             lead = idx.shape[:-1]
-            samples = list(idx.reshape(-1, idx.shape[-1]))
-        counts = np.zeros((len(samples), depth), np.int64)
-        for i, s in enumerate(samples):
-            s = s[(s >= 0) & (s < depth)]
-            counts[i] = np.bincount(s, minlength=depth)[:depth]
+            sizes = np.full(int(np.prod(lead)), idx.shape[-1], np.int64)
+            flat = idx.reshape(-1)
+        else:
+            lead = (len(rows),)
+        row = np.repeat(np.arange(len(sizes)), sizes)  # the row of each token
+        if self.output_mode == "int":
+            width = length if length is not None else int(sizes.max(initial=0))
+            col = np.arange(flat.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            keep = col < width
+            out = np.zeros((len(sizes), width), np.int64)
+            out[row[keep], col[keep]] = flat[keep]
+            return convert_to_tensor(out)
+        depth = self._depth()
+        keep = (flat >= 0) & (flat < depth)  # the mask (-1) is dropped, as Keras's bincount
+        counts = np.bincount(row[keep] * depth + flat[keep], minlength=len(sizes) * depth)
+        counts = counts.reshape(lead + (depth,))
         if self.output_mode in ("one_hot", "multi_hot"):
             counts = np.minimum(counts, 1)
-        out = counts.reshape(lead + (depth,))
         if self.output_mode == "tf_idf":
             idf = self._idf if self._idf is not None else np.zeros(depth, np.float32)
-            out = (out * idf[:depth]).astype(np.float32)
-        return convert_to_tensor(out)
+            return convert_to_tensor((counts * idf[:depth]).astype(np.float32))
+        return convert_to_tensor(counts)
 
     def _invert(self, inputs):
         ids = np.asarray(as_array(inputs) if isinstance(inputs, Tensor) else inputs)
