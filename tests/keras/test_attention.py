@@ -338,6 +338,20 @@ def test_concat_score_mode_and_additive_attention():
     check(lambda a, b: additive([a, b]), [q, v], rtol=1e-5, atol=1e-7)
 
 
+def test_dot_attention_gradients_with_masks_and_scale():
+    q = _rng.normal(size=(2, 3, 4))
+    v = _rng.normal(size=(2, 5, 4))
+    masks = [np.array([[True, False, True]] * 2), np.array([[True, True, False, True, True]] * 2)]
+    layer = Attention(use_scale=True, dtype="float64")
+    layer([q, v])
+    layer.scale.assign(0.7)
+    check(lambda a, b: layer([a, b], mask=masks), [q, v], rtol=1e-5, atol=1e-7)
+    check(lambda a: layer([a, a], use_causal_mask=True), [q], rtol=1e-5, atol=1e-7)
+    with tf.GradientTape() as tape:
+        out = tf.reduce_sum(layer([q, v]))
+    assert tape.gradient(out, layer.scale) is not None
+
+
 def test_attention_mask_flows_from_inputs_and_out_with_the_query():
     q = tf.constant(_rng.normal(size=(2, 3, 4)))
     v = tf.constant(_rng.normal(size=(2, 5, 4)))
