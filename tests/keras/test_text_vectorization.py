@@ -140,22 +140,30 @@ def test_adapt_on_an_ember_dataset_when_available():
     assert layer.get_vocabulary() == ["", "[UNK]", "two", "one", "three"]
 
 
-def test_text_classifier_pipeline_trains_end_to_end():
-    texts = np.array(["good fun great", "great good", "bad awful", "awful bad boring",
-                      "fun good", "boring bad"] * 4)
-    labels = np.array([1, 1, 0, 0, 1, 0] * 4, np.float32)
-    vectorize = TextVectorization(max_tokens=20, output_sequence_length=4)
-    vectorize.adapt(texts)
-    ids = vectorize(texts[:, None])
-    assert ids.shape == (24, 4) and ids.dtype == tf.int64
+def test_text_classification_tutorial_model_trains_end_to_end():
+    """TensorFlow's text-classification tutorial, on a toy corpus: vectorize, then
+    Embedding -> Dropout -> GlobalAveragePooling1D -> Dropout -> Dense(1) from logits."""
+    good = ["good fun great", "great good film", "fun and good", "a great cast"]
+    bad = ["bad awful", "awful boring bad", "boring film", "a bad cast"]
+    texts = np.array((good + bad) * 6)
+    labels = np.array(([1] * 4 + [0] * 4) * 6, np.float32)
+    vectorize_layer = L.TextVectorization(max_tokens=30, output_mode="int",
+                                          output_sequence_length=5)
+    vectorize_layer.adapt(texts)
+    ids = vectorize_layer(tf.expand_dims(tf.constant(texts), -1))
+    assert ids.shape == (48, 5) and ids.dtype == tf.int64
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((4,), dtype="int64"),
-                              keras.layers.Lambda(lambda t: tf.cast(t, tf.float32)),
-                              keras.layers.Dense(8, activation="relu"),
-                              keras.layers.Dense(1, activation="sigmoid")])
-    model.compile("adam", "binary_crossentropy")
-    history = model.fit(ids.numpy(), labels, epochs=3, verbose=0)
-    assert np.isfinite(history.history["loss"]).all()
+    model = keras.Sequential([L.Embedding(30, 16), L.Dropout(0.2),
+                              L.GlobalAveragePooling1D(), L.Dropout(0.2), L.Dense(1)])
+    model.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                  optimizer=keras.optimizers.Adam(0.05))
+    history = model.fit(ids.numpy(), labels, epochs=15, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    logits = model.predict(ids.numpy(), verbose=0).ravel()
+    assert np.mean((logits > 0) == (labels > 0.5)) > 0.9
+    export_model = keras.Sequential([vectorize_layer, model, L.Activation("sigmoid")])
+    probs = export_model(tf.constant(["a great film", "awful and boring"])).numpy().ravel()
+    assert probs[0] > 0.5 > probs[1]
 
 
 def test_errors_before_adapt_and_bad_arguments():
