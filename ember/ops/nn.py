@@ -88,14 +88,8 @@ def selu(features, name=None):
     return multiply(elu(features, alpha=_SELU_ALPHA), _SELU_SCALE)
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    # NumPy has no erf; Abramowitz & Stegun 7.1.26 is accurate to 1.5e-7, below float32's step.
-    s = np.sign(x)
-    a = np.abs(x).astype(np.float64)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
-                                                                          + t * 1.061405429))))
-    return (s * (1.0 - poly * np.exp(-a * a))).astype(x.dtype)
+# -- exact erf for GELU (attention/text helper): Cephes rational approximations, float64-exact
+from ember.ops.special import erf_array as _erf  # noqa: E402
 
 
 def gelu(features, approximate=False, name=None):

@@ -5,6 +5,11 @@ family appends its line.
 """
 
 from ember.keras.layers.activations import ELU, Activation, LeakyReLU, ReLU, Softmax  # noqa: F401
+from ember.keras.layers.attention import (  # noqa: F401
+    AdditiveAttention,
+    Attention,
+    MultiHeadAttention,
+)
 from ember.keras.layers.convolutional import (  # noqa: F401
     Conv1D,
     Conv2D,
@@ -84,4 +89,5 @@ from ember.keras.layers.recurrent import (  # noqa: F401
 from ember.keras.layers.regularization import Dropout  # noqa: F401
 from ember.keras.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
 from ember.keras.layers.symbolic import KerasTensor  # noqa: F401
+from ember.keras.layers.text import IntegerLookup, StringLookup, TextVectorization  # noqa: F401
 from ember.keras.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
