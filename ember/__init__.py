@@ -115,3 +115,7 @@ def print(*inputs, sep=" ", end="\n", **kwargs):  # noqa: A001 - tf.print
 
 def executing_eagerly():
     return True
+
+
+# -- tf.data (issue 13): tf.TensorSpec describes dataset elements; tf.data loads lazily above.
+from ember.tensor_spec import TensorSpec  # noqa: E402,F401

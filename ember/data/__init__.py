@@ -1,0 +1,17 @@
+"""``tf.data``: input pipelines (``Dataset`` and its transformations, ``TextLineDataset``).
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(10000).batch(32)
+"""
+
+from ember.data import experimental  # noqa: F401
+from ember.data.dataset import Dataset, DatasetSpec  # noqa: F401
+from ember.data.experimental import (  # noqa: F401
+    AUTOTUNE,
+    INFINITE_CARDINALITY,
+    UNKNOWN_CARDINALITY,
+)
+from ember.data.options import Options  # noqa: F401
+from ember.data.sources import TextLineDataset  # noqa: F401
+
+__all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "INFINITE_CARDINALITY", "Options",
+           "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]
