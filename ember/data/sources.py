@@ -140,7 +140,7 @@ def _signature(output_types, output_shapes, output_signature):
     if len(flat_t) != len(flat_s):
         raise ValueError("from_generator: `output_shapes` must have the structure of "
                          f"`output_types` ({len(flat_t)} entries); it has {len(flat_s)}.")
-    return structure.pack_like(types, [TensorSpec(s, t) for t, s in zip(flat_t, flat_s)])
+    return structure.pack_like(types, [TensorSpec(s.dims, t) for t, s in zip(flat_t, flat_s)])
 
 
 def _lists_to_tuples(value, shapes=False):
