@@ -95,8 +95,7 @@ def _padded_shapes(padded_shapes, spec):
         elif not isinstance(padded_shapes, (tuple, list)) or len(padded_shapes) != len(spec):
             raise ValueError(f"padded_batch: `padded_shapes` must have one shape per component "
                              f"of the element ({len(spec)}); received {padded_shapes!r}.")
-        flat = structure.flatten(structure.map_values(
-            lambda s: _ShapeBox(s), _shapes_as_structure(padded_shapes, spec)))
+        flat = structure.flatten(_shapes_as_structure(padded_shapes, spec))
         shapes = [as_shape(b.shape) for b in flat]
     else:
         shapes = [as_shape(padded_shapes)]
@@ -153,10 +152,8 @@ class PaddedBatchDataset(Dataset):
             if shape is None:
                 flat.append(s)
             else:
-                dims = tuple(d if d is not None else (
-                    s.shape[i] if not isinstance(s.shape, UnknownShape) else None)
-                    for i, d in enumerate(shape))
-                flat.append(TensorSpec((lead,) + dims, s.dtype))
+                # A dimension padded to the longest in the batch varies from batch to batch.
+                flat.append(TensorSpec((lead,) + shape, s.dtype))
         return structure.pack_like(self._input.element_spec, flat)
 
     def _cardinality(self):
