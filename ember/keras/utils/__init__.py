@@ -4,19 +4,21 @@ from ember.keras.utils.labels import normalize, to_categorical  # noqa: F401
 from ember.keras.utils.progbar import Progbar  # noqa: F401
 from ember.keras.utils.seeding import set_random_seed  # noqa: F401
 
-
-class Sequence:
-    """Base class for batch sources: define ``__len__`` (batches per epoch) and
-    ``__getitem__(i)`` returning ``(x, y)``; ``fit`` iterates it each epoch."""
-
-    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
-        pass
-
-    def on_epoch_end(self):
-        """Called after every epoch (e.g. to reshuffle)."""
-
-
-PyDataset = Sequence
+# -- data helpers (issue 13: tf.data and the Keras loaders) --------------------------------
+# isort: split
+from ember.keras.utils.dataset_utils import split_dataset  # noqa: F401
+from ember.keras.utils.file_utils import get_file  # noqa: F401
+from ember.keras.utils.image_dataset import image_dataset_from_directory  # noqa: F401
+from ember.keras.utils.image_utils import (  # noqa: F401
+    array_to_img,
+    img_to_array,
+    load_img,
+    save_img,
+)
+from ember.keras.utils.py_dataset import PyDataset, Sequence  # noqa: F401
+from ember.keras.utils.sequence_utils import pad_sequences  # noqa: F401
+from ember.keras.utils.text_dataset import text_dataset_from_directory  # noqa: F401
+from ember.keras.utils.timeseries import timeseries_dataset_from_array  # noqa: F401
 
 
 def plot_model(model, to_file="model.png", **kwargs):
