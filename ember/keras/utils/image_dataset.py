@@ -3,7 +3,7 @@
 
 Files are listed and split as Keras does (``dataset_utils.index_directory``), then decoded
 lazily, one image per element, when the dataset is iterated: images are float32 in 0..255
-of shape ``image_size + (channels,)``.
+(uint8 with ``interpolation="nearest"``, as in Keras) of shape ``image_size + (channels,)``.
 """
 
 from __future__ import annotations
@@ -145,12 +145,17 @@ def _paths_to_dataset(paths, labels, label_mode, num_classes, shuffle, buffer, s
 
 def load_image(path, image_size, channels, interpolation, crop=False, pad=False,
                channels_first=False):
-    """One image file as a float32 array resized to ``image_size`` (Keras's pipeline)."""
+    """One image file as an array resized to ``image_size`` (Keras's pipeline): float32,
+    except that ``"nearest"`` keeps the file's uint8 pixels, as TF's resize does."""
     mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[channels]
     img = image_utils.load_img(path, color_mode=mode)
-    x = np.asarray(img, dtype=np.float32)
+    x = np.asarray(img)
     if x.ndim == 2:
         x = x[:, :, None]
-    x = image_utils.crop_or_pad_to_aspect(x, image_size, crop, pad)
-    x = image_utils.resize_image(x, image_size, interpolation)
+    if pad:
+        x = image_utils.resize_with_pad(x, image_size, interpolation)
+    else:
+        if crop:
+            x = image_utils.crop_to_aspect(x, image_size)
+        x = image_utils.resize_image(x, image_size, interpolation)
     return x.transpose(2, 0, 1) if channels_first else x

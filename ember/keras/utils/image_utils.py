@@ -169,12 +169,14 @@ def resize_image(x, size, interpolation="bilinear"):
     """
     h, w = x.shape[:2]
     out_h, out_w = int(size[0]), int(size[1])
-    if (h, w) == (out_h, out_w):
-        return x.astype(np.float32, copy=False)
     if interpolation == "nearest":
+        # Picks pixels, so keeps the dtype (uint8 images stay uint8, as in TF).
         rows = np.minimum(np.floor((np.arange(out_h) + 0.5) * (h / out_h)).astype(int), h - 1)
         cols = np.minimum(np.floor((np.arange(out_w) + 0.5) * (w / out_w)).astype(int), w - 1)
-        return x[rows][:, cols].astype(np.float32)
+        return x[rows][:, cols]
+    x = x.astype(np.float32, copy=False)
+    if (h, w) == (out_h, out_w):
+        return x
     if interpolation == "bilinear":
         ys = np.clip(_source_coords(out_h, h), 0, h - 1)
         xs = np.clip(_source_coords(out_w, w), 0, w - 1)
@@ -193,21 +195,27 @@ def resize_image(x, size, interpolation="bilinear"):
     return np.stack(channels, axis=-1).astype(np.float32)
 
 
-def crop_or_pad_to_aspect(x, size, crop, pad):
-    """The centre crop (or zero padding) of an (h, w, c) image that has ``size``'s aspect
-    ratio, as Keras's ``crop_to_aspect_ratio`` / ``pad_to_aspect_ratio`` do."""
+def crop_to_aspect(x, size):
+    """The centre crop of an (h, w, c) image with ``size``'s aspect ratio (Keras's
+    ``smart_resize`` crop)."""
     h, w = x.shape[:2]
     th, tw = size
-    if crop:
-        ch = min(h, int(float(w * th) / tw))
-        cw = min(w, int(float(h * tw) / th))
-        top, left = int(float(h - ch) / 2), int(float(w - cw) / 2)
-        return x[top:top + ch, left:left + cw]
-    if pad:
-        ph = max(h, int(float(w * th) / tw))
-        pw = max(w, int(float(h * tw) / th))
-        top, left = int(float(ph - h) / 2), int(float(pw - w) / 2)
-        out = np.zeros((ph, pw) + x.shape[2:], x.dtype)
-        out[top:top + h, left:left + w] = x
-        return out
-    return x
+    ch = max(min(h, int(float(w * th) / tw)), 1)
+    cw = max(min(w, int(float(h * tw) / th)), 1)
+    top, left = int(float(h - ch) / 2), int(float(w - cw) / 2)
+    return x[top:top + ch, left:left + cw]
+
+
+def resize_with_pad(x, size, interpolation="bilinear"):
+    """Resizes keeping the aspect ratio to fit ``size``, then pads with zeros around it
+    (``tf.image.resize_with_pad``)."""
+    h, w = x.shape[:2]
+    th, tw = int(size[0]), int(size[1])
+    ratio = max(w / tw, h / th)
+    rh, rw = h / ratio, w / ratio
+    resized = resize_image(x, (int(np.floor(rh)), int(np.floor(rw))), interpolation)
+    top = max(0, int(np.floor((th - rh) / 2)))
+    left = max(0, int(np.floor((tw - rw) / 2)))
+    out = np.zeros((th, tw) + x.shape[2:], resized.dtype)
+    out[top:top + resized.shape[0], left:left + resized.shape[1]] = resized
+    return out
