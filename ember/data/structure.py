@@ -60,16 +60,21 @@ def packer(spec):
 def to_array(value, what="value") -> np.ndarray:
     """One value as a NumPy array with TF's inference (Python floats float32, ints int32,
     strings as bytes objects); tensors and arrays keep their dtype and are not copied."""
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "US":
-            return as_array(convert_to_tensor(value))
-        return value
     if isinstance(value, Tensor):
         return as_array(value)
     if isinstance(value, np.generic):
         return np.asarray(value)
     from ember.data.dataset import Dataset
     if isinstance(value, Dataset):
+        return value
+    if not isinstance(value, np.ndarray) and hasattr(value, "__array__") and \
+            not isinstance(value, (list, tuple)):
+        value = np.asarray(value)  # e.g. a pandas Series
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "US":
+            return as_array(convert_to_tensor(value))
+        if value.dtype.kind == "O":
+            return _strings(value, what)
         return value
     if isinstance(value, list) and value and all(
             isinstance(v, (np.ndarray, Tensor)) for v in value):
@@ -79,6 +84,19 @@ def to_array(value, what="value") -> np.ndarray:
         return as_array(convert_to_tensor(value))
     except (TypeError, ValueError) as e:
         raise TypeError(f"tf.data: could not convert {what} to a tensor: {e}") from None
+
+
+def _strings(array, what):
+    """An object array of str/bytes as TF's string tensor (bytes objects)."""
+    flat = array.reshape(-1)
+    if not all(isinstance(v, (str, bytes)) for v in flat):
+        bad = next(v for v in flat if not isinstance(v, (str, bytes)))
+        raise TypeError(f"tf.data: could not convert {what} to a tensor: it holds Python "
+                        f"objects such as {bad!r} (type {type(bad).__name__}); only numbers "
+                        "and strings can be tensors.")
+    out = np.empty(array.shape, dtype=object)
+    out.reshape(-1)[:] = [v.encode() if isinstance(v, str) else v for v in flat]
+    return out
 
 
 def to_arrays(element, what="element"):
