@@ -3,7 +3,18 @@
     ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(10000).batch(32)
 """
 
-from ember.data import experimental  # noqa: F401
+# Every module that registers a dataset kind with ember.data.dataset is imported here.
+from ember.data import (  # noqa: F401
+    batching,
+    caching,
+    combining,
+    counting,
+    experimental,
+    mapping,
+    options,
+    shuffling,
+    sources,
+)
 from ember.data.dataset import Dataset, DatasetSpec  # noqa: F401
 from ember.data.experimental import (  # noqa: F401
     AUTOTUNE,

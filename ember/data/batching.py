@@ -8,8 +8,9 @@ import numpy as np
 
 from ember import dtypes
 from ember.data import structure
-from ember.data.dataset import INFINITE, UNKNOWN, Dataset, DatasetSpec
+from ember.data.dataset import INFINITE, UNKNOWN, Dataset, register
 from ember.data.index_plan import order_length, order_part
+from ember.data.structure import DatasetSpec
 from ember.tensor_spec import TensorSpec, UnknownShape
 
 
@@ -38,6 +39,7 @@ def stack(elements, spec, what="batch"):
     return structure.packer(spec)(out)
 
 
+@register
 class BatchDataset(Dataset):
     def __init__(self, input_dataset, batch_size, drop_remainder):
         self._input = input_dataset
@@ -135,6 +137,7 @@ def _padding_values(padding_values, spec):
     return flat
 
 
+@register
 class PaddedBatchDataset(Dataset):
     def __init__(self, input_dataset, batch_size, padded_shapes, padding_values,
                  drop_remainder):
@@ -194,6 +197,7 @@ class PaddedBatchDataset(Dataset):
             yield self._pad(pending)
 
 
+@register
 class UnbatchDataset(Dataset):
     def __init__(self, input_dataset):
         self._input = input_dataset
@@ -224,6 +228,7 @@ class UnbatchDataset(Dataset):
                 yield pack([v[i] for v in flat])
 
 
+@register
 class WindowDataset(Dataset):
     def __init__(self, input_dataset, size, shift, stride, drop_remainder):
         self._input = input_dataset
@@ -243,9 +248,8 @@ class WindowDataset(Dataset):
         return 0 if n < span else (n - span) // self._shift + 1
 
     def _window(self, elements):
-        from ember.data.sources import TensorSliceDataset
         flat = stack(elements, self._input.element_spec, "window")
-        return structure.map_values(TensorSliceDataset, flat)
+        return structure.map_values(Dataset.from_tensor_slices, flat)
 
     def _iterate(self):
         size, shift, stride = self._size, self._shift, self._stride

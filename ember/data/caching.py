@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from ember.data import structure
 from ember.data.batching import stack
-from ember.data.dataset import Dataset
+from ember.data.dataset import Dataset, register
 from ember.data.index_plan import IndexPlan
 
 
+@register
 class PassThroughDataset(Dataset):
     """The input's elements unchanged (named after the TF stage it stands for)."""
 
@@ -32,6 +33,7 @@ class PassThroughDataset(Dataset):
         return f"<_{self._kind} element_spec={self.element_spec}>"
 
 
+@register
 class CacheDataset(PassThroughDataset):
     """After one complete pass, later passes replay the elements from memory (as stacked
     arrays when the elements share one shape, so that ``shuffle``/``batch`` downstream read

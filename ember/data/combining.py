@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember.data import structure
-from ember.data.dataset import INFINITE, UNKNOWN, Dataset
+from ember.data.dataset import INFINITE, UNKNOWN, Dataset, register
 
 
 def _datasets(datasets, what):
@@ -17,6 +17,7 @@ def _datasets(datasets, what):
     return flat
 
 
+@register
 class ZipDataset(Dataset):
     def __init__(self, datasets):
         if isinstance(datasets, list):
@@ -60,6 +61,7 @@ def _check_compatible(a, b, what):
                             f"{sb}.")
 
 
+@register
 class ConcatenateDataset(Dataset):
     def __init__(self, first, second):
         if not isinstance(second, Dataset):
@@ -83,6 +85,7 @@ class ConcatenateDataset(Dataset):
         yield from self._second._iterate()
 
 
+@register
 class SampleDataset(Dataset):
     def __init__(self, datasets, weights, seed, stop_on_empty_dataset):
         self._datasets = _datasets(list(datasets), "sample_from_datasets")
@@ -119,6 +122,7 @@ class SampleDataset(Dataset):
             yield value
 
 
+@register
 class ChooseDataset(Dataset):
     def __init__(self, datasets, choice_dataset, stop_on_empty_dataset):
         self._datasets = _datasets(list(datasets), "choose_from_datasets")

@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 
 from ember import dtypes
-from ember.data.dataset import INFINITE, UNKNOWN, Dataset
+from ember.data.dataset import INFINITE, UNKNOWN, Dataset, register
 from ember.data.index_plan import order_array, order_length, order_part
 from ember.tensor_spec import TensorSpec
 
@@ -22,6 +22,7 @@ class _Unary(Dataset):
         return self._input.element_spec
 
 
+@register
 class RepeatDataset(_Unary):
     def _cardinality(self):
         n, count = self._input._cardinality(), self._count
@@ -56,6 +57,7 @@ class RepeatDataset(_Unary):
                 return
 
 
+@register
 class TakeDataset(_Unary):
     def _cardinality(self):
         n, count = self._input._cardinality(), self._count
@@ -82,6 +84,7 @@ class TakeDataset(_Unary):
         return itertools.islice(self._input._iterate(), self._count)
 
 
+@register
 class SkipDataset(_Unary):
     def _cardinality(self):
         n, count = self._input._cardinality(), self._count
@@ -110,6 +113,7 @@ class SkipDataset(_Unary):
         return itertools.islice(self._input._iterate(), self._count, None)
 
 
+@register
 class ShardDataset(Dataset):
     def __init__(self, input_dataset, num_shards, index):
         self._input = input_dataset
@@ -135,6 +139,7 @@ class ShardDataset(Dataset):
         return itertools.islice(self._input._iterate(), self._index, None, self._num)
 
 
+@register
 class EnumerateDataset(Dataset):
     def __init__(self, input_dataset, start):
         self._input = input_dataset

@@ -17,9 +17,25 @@ from __future__ import annotations
 import numpy as np
 
 from ember.data import structure
+from ember.data.structure import DatasetSpec  # noqa: F401 - ember.data.DatasetSpec
 
 INFINITE = -1
 UNKNOWN = -2
+
+# The dataset classes (and ``list_files``, ``Options``) that the methods below build, by name.
+# Their modules import this one and register here, and ``ember.data`` imports them all, so
+# this module names none of them (no import cycle between the base and its subclasses).
+_KINDS: dict = {}
+
+
+def register(kind):
+    """Makes ``kind`` (a class or function) available to ``Dataset``'s methods by name."""
+    _KINDS[kind.__name__] = kind
+    return kind
+
+
+def _make(kind, *args, **kwargs):
+    return _KINDS[kind](*args, **kwargs)
 
 
 def _check_count(value, what, allow_negative_one=False, minimum=0):
@@ -43,6 +59,7 @@ class Dataset:
     """
 
     _spec_cache = None
+    _is_dataset = True  # how lower modules recognise a dataset without importing this one
 
     # -- what a subclass provides ---------------------------------------------------------
     def _iterate(self):
@@ -105,14 +122,12 @@ class Dataset:
     def from_tensor_slices(tensors, name=None) -> Dataset:
         """One element per row of ``tensors`` (an array, or a tuple/dict of arrays with the
         same first dimension). A Python list is one tensor, as in TF."""
-        from ember.data.sources import TensorSliceDataset
-        return TensorSliceDataset(tensors)
+        return _make("TensorSliceDataset", tensors)
 
     @staticmethod
     def from_tensors(tensors, name=None) -> Dataset:
         """A dataset with ``tensors`` as its single element."""
-        from ember.data.sources import TensorDataset
-        return TensorDataset(tensors)
+        return _make("TensorDataset", tensors)
 
     @staticmethod
     def from_generator(generator, output_types=None, output_shapes=None, args=None,
@@ -120,65 +135,57 @@ class Dataset:
         """Elements from ``generator()`` (called afresh on each pass), checked against
         ``output_signature`` (a structure of ``tf.TensorSpec``) or ``output_types`` /
         ``output_shapes``."""
-        from ember.data.sources import GeneratorDataset
-        return GeneratorDataset(generator, output_types, output_shapes, args, output_signature)
+        return _make("GeneratorDataset", generator, output_types, output_shapes, args,
+                     output_signature)
 
     @staticmethod
     def range(*args, dtype=None, name=None) -> Dataset:
         """``range(stop)``, ``range(start, stop[, step])`` as int64 scalars."""
-        from ember.data.sources import RangeDataset
-        return RangeDataset(*args, dtype=dtype)
+        return _make("RangeDataset", *args, dtype=dtype)
 
     @staticmethod
     def zip(*datasets, name=None) -> Dataset:
         """Elements of several datasets side by side: ``zip(a, b)`` or ``zip((a, b))`` gives
         tuples, ``zip({'x': a, 'y': b})`` dicts; stops at the shortest."""
-        from ember.data.combining import ZipDataset
         if len(datasets) == 1 and not isinstance(datasets[0], Dataset):
             datasets = datasets[0]
-        return ZipDataset(datasets)
+        return _make("ZipDataset", datasets)
 
     @staticmethod
     def list_files(file_pattern, shuffle=None, seed=None, name=None) -> Dataset:
         """The file names matching a glob pattern (or list of patterns), as strings;
         shuffled unless ``shuffle=False`` (then sorted)."""
-        from ember.data.sources import list_files
-        return list_files(file_pattern, shuffle, seed)
+        return _make("list_files", file_pattern, shuffle, seed)
 
     @staticmethod
     def sample_from_datasets(datasets, weights=None, seed=None,
                              stop_on_empty_dataset=False) -> Dataset:
         """Elements drawn at random from ``datasets`` with probabilities ``weights``."""
-        from ember.data.combining import SampleDataset
-        return SampleDataset(datasets, weights, seed, stop_on_empty_dataset)
+        return _make("SampleDataset", datasets, weights, seed, stop_on_empty_dataset)
 
     @staticmethod
     def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True) -> Dataset:
         """Elements from ``datasets[i]`` for each ``i`` that ``choice_dataset`` yields."""
-        from ember.data.combining import ChooseDataset
-        return ChooseDataset(datasets, choice_dataset, stop_on_empty_dataset)
+        return _make("ChooseDataset", datasets, choice_dataset, stop_on_empty_dataset)
 
     # -- transformations ------------------------------------------------------------------
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
               deterministic=None, name=None) -> Dataset:
         """Consecutive elements stacked into batches of ``batch_size`` (the last one smaller
         unless ``drop_remainder=True``)."""
-        from ember.data.batching import BatchDataset
-        return BatchDataset(self, _check_count(batch_size, "batch_size", minimum=1),
+        return _make("BatchDataset", self, _check_count(batch_size, "batch_size", minimum=1),
                             bool(drop_remainder))
 
     def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
                      drop_remainder=False, name=None) -> Dataset:
         """Batches of elements padded to a common shape (the longest in the batch, or
         ``padded_shapes``) with ``padding_values`` (0 or b'' by default)."""
-        from ember.data.batching import PaddedBatchDataset
-        return PaddedBatchDataset(self, _check_count(batch_size, "batch_size", minimum=1),
+        return _make("PaddedBatchDataset", self, _check_count(batch_size, "batch_size", minimum=1),
                                   padded_shapes, padding_values, bool(drop_remainder))
 
     def unbatch(self, name=None) -> Dataset:
         """Splits each element's first dimension into separate elements."""
-        from ember.data.batching import UnbatchDataset
-        return UnbatchDataset(self)
+        return _make("UnbatchDataset", self)
 
     def rebatch(self, batch_size, drop_remainder=False, name=None) -> Dataset:
         """The same elements in batches of ``batch_size`` (``unbatch().batch(...)``)."""
@@ -187,10 +194,9 @@ class Dataset:
     def window(self, size, shift=None, stride=1, drop_remainder=False, name=None) -> Dataset:
         """Windows of ``size`` elements, each a dataset (a tuple/dict of datasets for
         structured elements), starting every ``shift`` elements."""
-        from ember.data.batching import WindowDataset
         size = _check_count(size, "size", minimum=1)
         shift = size if shift is None else _check_count(shift, "shift", minimum=1)
-        return WindowDataset(self, size, shift, _check_count(stride, "stride", minimum=1),
+        return _make("WindowDataset", self, size, shift, _check_count(stride, "stride", minimum=1),
                              bool(drop_remainder))
 
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True,
@@ -198,100 +204,84 @@ class Dataset:
         """Randomly shuffles with a buffer of ``buffer_size`` elements: filled in order, one
         picked at random, its place refilled from the input. A buffer at least as large as
         the data gives a uniform permutation; ``-1`` means the whole dataset."""
-        from ember.data.shuffling import ShuffleDataset
         buffer_size = _check_count(buffer_size, "buffer_size", allow_negative_one=True,
                                    minimum=1)
-        return ShuffleDataset(self, buffer_size, seed, reshuffle_each_iteration)
+        return _make("ShuffleDataset", self, buffer_size, seed, reshuffle_each_iteration)
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None,
             name=None) -> Dataset:
         """``map_func`` applied to each element (tuples unpacked into arguments). The
         function receives Ember tensors and may use any Ember op."""
-        from ember.data.mapping import MapDataset
-        return MapDataset(self, map_func)
+        return _make("MapDataset", self, map_func)
 
     def filter(self, predicate, name=None) -> Dataset:
         """The elements for which ``predicate`` returns True."""
-        from ember.data.mapping import FilterDataset
-        return FilterDataset(self, predicate)
+        return _make("FilterDataset", self, predicate)
 
     def flat_map(self, map_func, name=None) -> Dataset:
         """``map_func`` maps each element to a dataset; their elements are concatenated."""
-        from ember.data.mapping import FlatMapDataset
-        return FlatMapDataset(self, map_func)
+        return _make("FlatMapDataset", self, map_func)
 
     def interleave(self, map_func, cycle_length=None, block_length=None,
                    num_parallel_calls=None, deterministic=None, name=None) -> Dataset:
         """Like ``flat_map`` but cycling through ``cycle_length`` of the produced datasets,
         ``block_length`` elements from each in turn."""
-        from ember.data.mapping import InterleaveDataset
-        return InterleaveDataset(self, map_func, cycle_length, block_length)
+        return _make("InterleaveDataset", self, map_func, cycle_length, block_length)
 
     def repeat(self, count=None, name=None) -> Dataset:
         """The dataset ``count`` times over (forever when ``count`` is None or -1)."""
-        from ember.data.counting import RepeatDataset
         count = -1 if count is None else _check_count(count, "count", allow_negative_one=True)
-        return RepeatDataset(self, count)
+        return _make("RepeatDataset", self, count)
 
     def take(self, count, name=None) -> Dataset:
         """The first ``count`` elements (all of them for -1)."""
-        from ember.data.counting import TakeDataset
-        return TakeDataset(self, _check_count(count, "count", allow_negative_one=True))
+        return _make("TakeDataset", self, _check_count(count, "count", allow_negative_one=True))
 
     def skip(self, count, name=None) -> Dataset:
         """All but the first ``count`` elements (-1 skips everything)."""
-        from ember.data.counting import SkipDataset
-        return SkipDataset(self, _check_count(count, "count", allow_negative_one=True))
+        return _make("SkipDataset", self, _check_count(count, "count", allow_negative_one=True))
 
     def take_while(self, predicate, name=None) -> Dataset:
         """Elements up to (not including) the first for which ``predicate`` is False."""
-        from ember.data.mapping import TakeWhileDataset
-        return TakeWhileDataset(self, predicate)
+        return _make("TakeWhileDataset", self, predicate)
 
     def shard(self, num_shards, index, name=None) -> Dataset:
         """Every ``num_shards``-th element starting at ``index``."""
-        from ember.data.counting import ShardDataset
         num_shards = _check_count(num_shards, "num_shards", minimum=1)
         index = _check_count(index, "index")
         if index >= num_shards:
             raise ValueError(f"`index` must be < num_shards={num_shards}; received "
                              f"index={index}.")
-        return ShardDataset(self, num_shards, index)
+        return _make("ShardDataset", self, num_shards, index)
 
     def enumerate(self, start=0, name=None) -> Dataset:
         """``(i, element)`` pairs, ``i`` an int64 counting from ``start``."""
-        from ember.data.counting import EnumerateDataset
-        return EnumerateDataset(self, _check_count(start, "start", minimum=-(2**62)))
+        return _make("EnumerateDataset", self, _check_count(start, "start", minimum=-(2**62)))
 
     def concatenate(self, dataset, name=None) -> Dataset:
         """This dataset's elements followed by ``dataset``'s (same structure and dtypes)."""
-        from ember.data.combining import ConcatenateDataset
-        return ConcatenateDataset(self, dataset)
+        return _make("ConcatenateDataset", self, dataset)
 
     def cache(self, filename="", name=None) -> Dataset:
         """Keeps the elements of the first complete pass in memory and replays them.
         A ``filename`` is accepted for compatibility; the cache is still kept in memory."""
-        from ember.data.caching import CacheDataset
-        return CacheDataset(self)
+        return _make("CacheDataset", self)
 
     def prefetch(self, buffer_size, name=None) -> Dataset:
         """The same elements. Ember produces elements on demand in the consuming thread,
         so there is nothing to overlap; kept so that TF pipelines run unchanged."""
-        from ember.data.caching import PassThroughDataset
         _check_count(buffer_size, "buffer_size", allow_negative_one=True)
-        return PassThroughDataset(self, "PrefetchDataset")
+        return _make("PassThroughDataset", self, "PrefetchDataset")
 
     def with_options(self, options, name=None) -> Dataset:
         """The same elements; ``tf.data.Options`` only tune TF's threading, which Ember
         does not use, and are kept for ``options()``."""
-        from ember.data.caching import PassThroughDataset
-        out = PassThroughDataset(self, "OptionsDataset")
+        out = _make("PassThroughDataset", self, "OptionsDataset")
         out._options = options
         return out
 
     def options(self):
-        from ember.data.options import Options
-        return getattr(self, "_options", None) or Options()
+        return getattr(self, "_options", None) or _make("Options")
 
     def apply(self, transformation_func) -> Dataset:
         """``transformation_func(self)``, which must return a dataset."""
@@ -303,8 +293,7 @@ class Dataset:
 
     def unique(self, name=None) -> Dataset:
         """The elements (scalars) with repeats removed, in first-seen order."""
-        from ember.data.mapping import UniqueDataset
-        return UniqueDataset(self)
+        return _make("UniqueDataset", self)
 
     # -- consuming ------------------------------------------------------------------------
     def reduce(self, initial_state, reduce_func):
@@ -328,19 +317,3 @@ class Dataset:
             raise ValueError("get_single_element: the dataset has more than one element; it "
                              "must have exactly one.")
         return structure.to_tensors(first)
-
-
-class DatasetSpec:
-    """The ``element_spec`` entry of a nested dataset (the windows of ``window``)."""
-
-    def __init__(self, element_spec):
-        self.element_spec = element_spec
-
-    def __eq__(self, other):
-        return isinstance(other, DatasetSpec) and other.element_spec == self.element_spec
-
-    def __hash__(self):
-        return hash(repr(self))
-
-    def __repr__(self):
-        return f"DatasetSpec({self.element_spec}, TensorShape([]))"

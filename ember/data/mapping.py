@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from ember.data import structure
-from ember.data.dataset import UNKNOWN, Dataset
+from ember.data.dataset import UNKNOWN, Dataset, register
 from ember.tensor import as_array
 from ember.tensor_spec import TensorSpec
 
@@ -33,6 +33,7 @@ def _scalar_bool(value, what):
     return bool(arr)
 
 
+@register
 class MapDataset(Dataset):
     def __init__(self, input_dataset, map_func):
         if not callable(map_func):
@@ -67,6 +68,7 @@ class MapDataset(Dataset):
             yield convert(call_with_element(fn, element))
 
 
+@register
 class FilterDataset(Dataset):
     def __init__(self, input_dataset, predicate):
         if not callable(predicate):
@@ -83,6 +85,7 @@ class FilterDataset(Dataset):
                 yield element
 
 
+@register
 class TakeWhileDataset(FilterDataset):
     def _iterate(self):
         for element in self._input._iterate():
@@ -98,6 +101,7 @@ def _as_dataset(value, what):
     return value
 
 
+@register
 class FlatMapDataset(Dataset):
     def __init__(self, input_dataset, map_func):
         self._input = input_dataset
@@ -114,6 +118,7 @@ class FlatMapDataset(Dataset):
             yield from _as_dataset(call_with_element(self._fn, element), "flat_map")._iterate()
 
 
+@register
 class InterleaveDataset(FlatMapDataset):
     """Cycles through ``cycle_length`` open datasets, ``block_length`` elements from each;
     an exhausted one is replaced by the next input's dataset when its turn comes."""
@@ -156,6 +161,7 @@ class InterleaveDataset(FlatMapDataset):
 _END = object()
 
 
+@register
 class UniqueDataset(Dataset):
     def __init__(self, input_dataset):
         spec = input_dataset.element_spec

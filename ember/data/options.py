@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import enum
 
+from ember.data.dataset import register
+
 
 class AutoShardPolicy(enum.IntEnum):
     """How a distributed strategy splits a dataset (``tf.data.experimental.AutoShardPolicy``)."""
@@ -56,6 +58,7 @@ class ThreadingOptions(_Group):
     _defaults = {"max_intra_op_parallelism": None, "private_threadpool_size": None}
 
 
+@register
 class Options(_Group):
     """``tf.data.Options()``: ``deterministic``, ``autotune``, ``experimental_distribute``,
     ``experimental_optimization``, ``threading`` and the other TF settings."""

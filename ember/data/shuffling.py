@@ -19,7 +19,7 @@ import itertools
 
 import numpy as np
 
-from ember.data.dataset import Dataset
+from ember.data.dataset import Dataset, register
 from ember.data.index_plan import order_array, order_length
 
 
@@ -52,6 +52,7 @@ def _uniforms(rng, chunk=4096):
         yield from rng.random(chunk).tolist()
 
 
+@register
 class ShuffleDataset(Dataset):
     def __init__(self, input_dataset, buffer_size, seed, reshuffle_each_iteration):
         self._input = input_dataset

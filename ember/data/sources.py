@@ -12,12 +12,13 @@ import numpy as np
 
 from ember import dtypes
 from ember.data import structure
-from ember.data.dataset import UNKNOWN, Dataset
+from ember.data.dataset import UNKNOWN, Dataset, register
 from ember.data.index_plan import IndexPlan
 from ember.errors import NotFoundError
 from ember.tensor_spec import TensorSpec, UnknownShape
 
 
+@register
 class TensorSliceDataset(Dataset):
     """One element per row of the given arrays (``Dataset.from_tensor_slices``).
 
@@ -63,6 +64,7 @@ class TensorSliceDataset(Dataset):
         return plan.elements(plan.order())
 
 
+@register
 class TensorDataset(Dataset):
     """A single element (``Dataset.from_tensors``)."""
 
@@ -79,6 +81,7 @@ class TensorDataset(Dataset):
         yield self._element
 
 
+@register
 class RangeDataset(Dataset):
     """``Dataset.range``: int64 scalars like Python's ``range``."""
 
@@ -166,6 +169,7 @@ class _Shape:
         return iter(self.dims)
 
 
+@register
 class GeneratorDataset(Dataset):
     """Elements yielded by ``generator(*args)``, checked against the signature."""
 
@@ -297,6 +301,7 @@ def _lines(data: bytes):
     return [p[:-1] if p.endswith(b"\r") else p for p in parts]
 
 
+@register
 def list_files(file_pattern, shuffle=None, seed=None):
     patterns = _filenames(file_pattern, "file_pattern")
     names = sorted({n for p in patterns for n in glob.glob(p)})

@@ -64,8 +64,7 @@ def to_array(value, what="value") -> np.ndarray:
         return as_array(value)
     if isinstance(value, np.generic):
         return np.asarray(value)
-    from ember.data.dataset import Dataset
-    if isinstance(value, Dataset):
+    if _is_dataset(value):
         return value
     if not isinstance(value, np.ndarray) and hasattr(value, "__array__") and \
             not isinstance(value, (list, tuple)):
@@ -139,15 +138,29 @@ def to_numpy(element):
 
 
 def _is_dataset(v) -> bool:
-    from ember.data.dataset import Dataset
-    return isinstance(v, Dataset)
+    return getattr(type(v), "_is_dataset", False)
+
+
+class DatasetSpec:
+    """The ``element_spec`` entry of a nested dataset (the windows of ``window``)."""
+
+    def __init__(self, element_spec):
+        self.element_spec = element_spec
+
+    def __eq__(self, other):
+        return isinstance(other, DatasetSpec) and other.element_spec == self.element_spec
+
+    def __hash__(self):
+        return hash(repr(self))
+
+    def __repr__(self):
+        return f"DatasetSpec({self.element_spec}, TensorShape([]))"
 
 
 def spec_of(element):
     """The ``element_spec`` of one concrete element."""
     def one(v):
         if _is_dataset(v):
-            from ember.data.dataset import DatasetSpec
             return DatasetSpec(v.element_spec)
         v = as_np(v)
         return TensorSpec(v.shape, dtypes.from_numpy(v.dtype))
