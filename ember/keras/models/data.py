@@ -213,6 +213,11 @@ class IterableBatches:
             self.steps = len(source)
         elif hasattr(source, "cardinality"):
             c = int(source.cardinality())
+            if c == -1:  # tf.data.INFINITE_CARDINALITY: an epoch would never end
+                raise ValueError("The dataset is infinite (it repeats forever): pass "
+                                 "`steps_per_epoch` to fit() (`validation_steps` for the "
+                                 "validation data, `steps` to evaluate() and predict()) so "
+                                 "that each pass ends.")
             self.steps = c if c >= 0 else None
         else:
             self.steps = None
@@ -241,6 +246,8 @@ class IterableBatches:
     def __iter__(self):
         if self.is_sequence:
             n = len(self.source)
+            if hasattr(self.source, "on_epoch_begin"):  # keras.utils.PyDataset
+                self.source.on_epoch_begin()
             for i in range(self.steps if self.steps is not None else n):
                 yield unpack_x_y_sample_weight(self.source[i % n])
             if hasattr(self.source, "on_epoch_end"):
