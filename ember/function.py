@@ -1,16 +1,24 @@
-"""``tf.function``: Ember runs every function eagerly, so the decorator returns it unchanged.
+"""``tf.function``: Ember has no graph compiler, so a decorated function runs eagerly.
 
-Ember has no graph compiler: speed comes from fused ops instead. Decorated code therefore
-behaves exactly as it does undecorated, which is also what TF promises of a correct
-``tf.function``.
+The decorator wraps ``func`` in a function that calls it with the same arguments; the
+arguments that configure TF's tracing (``input_signature``, ``jit_compile``, ...) are
+accepted and have no effect. Python side effects therefore run on every call, not only
+while tracing as in TF. Speed comes from Ember's fused ops instead.
 """
 
+from __future__ import annotations
+
 import functools
+from typing import Any, Callable
 
 
-def function(func=None, input_signature=None, autograph=True, jit_compile=None,
-             reduce_retracing=False, experimental_relax_shapes=None, **kwargs):
-    """Decorator (with or without arguments) that runs ``func`` eagerly."""
+def function(func: Callable | None = None, input_signature=None, autograph: bool = True,
+             jit_compile: bool | None = None, reduce_retracing: bool = False,
+             experimental_relax_shapes=None, **kwargs: Any) -> Any:
+    """Decorator (with or without arguments) that runs ``func`` eagerly on every call.
+
+    The wrapper keeps ``func``'s name and docstring, and ``python_function`` is ``func``.
+    """
     def wrap(f):
         @functools.wraps(f)
         def run(*args, **kw):

@@ -5,14 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from ember.errors import InvalidArgumentError
-from ember.ops.array import transpose
+from ember.ops.array import expand_dims, getitem, transpose
 from ember.ops.math import matmul, multiply, negative
+from ember.ops.reduce import reduce_sum
 from ember.record import apply, register_gradient
-from ember.tensor import Tensor, convert_to_tensor
+from ember.tensor import Tensor
+from ember.tensor import ensure_tensor as _t
+
+__all__ = ["det", "diag", "diag_part", "inv", "trace"]
 
 
 def _square(x, op):
-    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
+    x = _t(x)
     if x.ndim < 2 or x._value.shape[-1] != x._value.shape[-2]:
         raise InvalidArgumentError(f"{op}: expected square matrices (..., n, n); got shape "
                                    f"{tuple(x.shape)}.")
@@ -47,7 +51,6 @@ def det(input, name=None):  # noqa: A002 - TF's name
 
 @register_gradient("MatrixDeterminant")
 def _det_grad(g, out, x):
-    from ember.ops.array import expand_dims
     # d det(A) / dA = det(A) A^-T
     coef = expand_dims(expand_dims(multiply(g, out), -1), -1)
     return multiply(coef, _mT(inv(x)))
@@ -55,22 +58,19 @@ def _det_grad(g, out, x):
 
 def diag_part(input, k=0, name=None):  # noqa: A002 - TF's name
     """The main diagonal of each matrix."""
-    x = input if isinstance(input, Tensor) else convert_to_tensor(input)
+    x = _t(input)
     n = min(x._value.shape[-2:])
     idx = np.arange(n)
-    from ember.ops.array import getitem
     return getitem(x, (Ellipsis, idx, idx))
 
 
 def diag(diagonal, name=None):
     """A matrix with ``diagonal`` on its main diagonal."""
-    d = diagonal if isinstance(diagonal, Tensor) else convert_to_tensor(diagonal)
+    d = _t(diagonal)
     n = d._value.shape[-1]
     eye = np.eye(n, dtype=d._value.dtype)
-    from ember.ops.array import expand_dims
     return multiply(expand_dims(d, -1), Tensor._wrap(eye))
 
 
 def trace(x, name=None):
-    from ember.ops.reduce import reduce_sum
     return reduce_sum(diag_part(x), axis=-1)
