@@ -55,7 +55,7 @@ class CacheDataset(PassThroughDataset):
             except (ValueError, TypeError):
                 return None  # ragged elements: replayed one by one
             n = len(self._elements)
-            self._plan = IndexPlan(arrays, spec, lambda: slice(0, n))
+            self._plan = IndexPlan(arrays, spec, lambda: slice(0, n), static=True)
         return self._plan
 
     def _iterate(self):

@@ -7,6 +7,7 @@ import numpy as np
 
 from ember.data import structure
 from ember.data.dataset import INFINITE, UNKNOWN, Dataset, register
+from ember.data.index_plan import IndexPlan
 
 
 def _datasets(datasets, what):
@@ -35,7 +36,24 @@ class ZipDataset(Dataset):
             return min(known)
         return UNKNOWN if UNKNOWN in counts else INFINITE
 
+    def _index_plan(self):
+        # Rows of in-memory arrays zipped in their given order are rows of all the arrays
+        # together (shuffled inputs are zipped element by element instead).
+        plans = [d._index_plan() for d in self._flat]
+        if not plans or not all(p is not None and p.static for p in plans):
+            return None
+        orders = [p.order() for p in plans]
+        if not all(isinstance(o, slice) and o.start == orders[0].start for o in orders):
+            return None
+        arrays = [a for p in plans for a in p.arrays]
+        order = slice(orders[0].start, min(o.stop for o in orders))
+        return IndexPlan(arrays, self.element_spec, lambda: order, static=True)
+
     def _iterate(self):
+        plan = self._index_plan()
+        if plan is not None:
+            yield from plan.elements(plan.order())
+            return
         iterators = [d._iterate() for d in self._flat]
         while True:
             flat = []

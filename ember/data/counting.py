@@ -74,7 +74,7 @@ class TakeDataset(_Unary):
         if plan is None or self._count == -1:
             return plan
         inner, count = plan.order, self._count
-        return plan.with_order(lambda: order_part(inner(), 0, count))
+        return plan.with_order(lambda: order_part(inner(), 0, count), plan.static)
 
     def _iterate(self):
         if self._count == -1:
@@ -103,7 +103,7 @@ class SkipDataset(_Unary):
             n = order_length(rows)
             return order_part(rows, n if count == -1 else count, n)
 
-        return plan.with_order(order)
+        return plan.with_order(order, plan.static)
 
     def _iterate(self):
         if self._count == -1:

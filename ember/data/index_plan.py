@@ -18,18 +18,20 @@ class IndexPlan:
     """Rows of ``arrays`` (flattened element structure ``spec``), visited in an order.
 
     ``order()`` is called once per pass over the dataset and returns either a ``slice``
-    (a contiguous run of rows) or an int64 index array.
+    (a contiguous run of rows) or an int64 index array. ``static`` plans return the same
+    slice on every call (no shuffling), so calling ``order()`` has no side effect.
     """
 
-    __slots__ = ("arrays", "spec", "order")
+    __slots__ = ("arrays", "spec", "order", "static")
 
-    def __init__(self, arrays, spec, order):
+    def __init__(self, arrays, spec, order, static=False):
         self.arrays = arrays
         self.spec = spec
         self.order = order
+        self.static = static
 
-    def with_order(self, order) -> IndexPlan:
-        return IndexPlan(self.arrays, self.spec, order)
+    def with_order(self, order, static=False) -> IndexPlan:
+        return IndexPlan(self.arrays, self.spec, order, static)
 
     @property
     def size(self) -> int:

@@ -57,7 +57,7 @@ class TensorSliceDataset(Dataset):
 
     def _index_plan(self):
         n = self._n
-        return IndexPlan(self._flat, self.element_spec, lambda: slice(0, n))
+        return IndexPlan(self._flat, self.element_spec, lambda: slice(0, n), static=True)
 
     def _iterate(self):
         plan = self._index_plan()
@@ -112,7 +112,7 @@ class RangeDataset(Dataset):
             return None
         values = np.arange(r.start, r.stop, r.step, dtype=self._dtype._np)
         n = len(values)
-        return IndexPlan([values], self.element_spec, lambda: slice(0, n))
+        return IndexPlan([values], self.element_spec, lambda: slice(0, n), static=True)
 
     def _iterate(self):
         cast = self._dtype._np.type

@@ -158,6 +158,25 @@ def test_batching_slices_is_one_gather_per_batch(monkeypatch):
     assert len(gathers) == 10 and sorted(seen) == list(range(1000))
 
 
+def test_zipped_slices_batch_by_gather_and_cache_replays_as_rows(monkeypatch):
+    def no_single_elements(self, order):
+        raise AssertionError("batch() read single elements")
+
+    x = Dataset.from_tensor_slices(np.arange(10))
+    y = Dataset.from_tensor_slices({"label": np.arange(8) * 2})
+    mapped = Dataset.range(6).map(lambda v: v * 3).cache()
+    assert values(mapped) == [0, 3, 6, 9, 12, 15]  # the first pass fills the cache
+    monkeypatch.setattr(index_plan.IndexPlan, "elements", no_single_elements)
+    zipped = Dataset.zip((x, y)).batch(3)
+    assert values(zipped)[-1] == ([6, 7], {"label": [12, 14]}) and len(zipped) == 3
+    assert sorted(v for b in values(mapped.shuffle(6, seed=2).batch(4)) for v in b) == \
+        [0, 3, 6, 9, 12, 15]
+    # zipping a shuffled dataset pairs element by element (still correct, not vectorised)
+    monkeypatch.undo()
+    pairs = values(Dataset.zip((x.shuffle(10, seed=1), x)).batch(10))[0]
+    assert sorted(pairs[0]) == list(range(10)) and pairs[1] == list(range(10))
+
+
 def test_padded_batch_shapes_and_values():
     ds = Dataset.from_tensor_slices([1, 2, 3, 4]).map(lambda n: tf.fill([n], n))
     got = values(ds.padded_batch(2))
