@@ -33,6 +33,8 @@ def _folder(root):
     dict(image_size=(9, 3), interpolation="nearest"),
     dict(image_size=(6, 6), crop_to_aspect_ratio=True, color_mode="grayscale"),
     dict(image_size=(3, 8), pad_to_aspect_ratio=True, label_mode="categorical"),
+    dict(image_size=(5, 5), data_format="channels_first", color_mode="rgba",
+         label_mode="binary", class_names=["bees", "wasps"]),
 ])
 def test_image_dataset_matches_keras(keras, tmp_path, options):
     _folder(tmp_path)
