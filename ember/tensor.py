@@ -95,7 +95,7 @@ class Tensor:
     returns one. ``.numpy()`` gives the NumPy value.
     """
 
-    __slots__ = ("_value", "_keras_logits", "_keras_activation", "__weakref__")
+    __slots__ = ("_value", "_keras_logits", "_keras_activation", "_keras_mask", "__weakref__")
     # Makes ``ndarray + tensor`` call ``Tensor.__radd__`` (a Tensor comes back, as in TF).
     __array_priority__ = 100
 
@@ -104,6 +104,7 @@ class Tensor:
         self._value = t._value
         self._keras_logits = None
         self._keras_activation = None
+        self._keras_mask = None
 
     @classmethod
     def _wrap(cls, array: np.ndarray) -> Tensor:
@@ -115,6 +116,7 @@ class Tensor:
         t._value = array
         t._keras_logits = None
         t._keras_activation = None
+        t._keras_mask = None
         return t
 
     # -- value and metadata ---------------------------------------------------------
@@ -312,6 +314,7 @@ class Variable(Tensor):
         self._value = value
         self._keras_logits = None
         self._keras_activation = None
+        self._keras_mask = None
         self._trainable = bool(trainable)
         self._name = name if name is not None else "Variable"
         self._path = None

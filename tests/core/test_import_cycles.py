@@ -30,12 +30,6 @@ ALLOWED = {
 
 # Removed by the keras house work (layers split by family, symbolic tracing below Layer,
 # losses out of backend.py): the integrator empties this part when that work lands.
-ALLOWED_UNTIL_KERAS_HOUSE = {
-    # layer.py's last line imports KerasTensor/symbolic_call from input_layer.py, which
-    # imports layer.py and core.py (which imports layer.py): layer <-> input_layer <-> core.
-    ("ember.keras.layers.layer", "ember.keras.layers.input_layer"):
-        "removed by the keras house work (symbolic tracing moves to a module below Layer)",
-}
 
 
 def _module_name(path: str) -> str:
@@ -157,7 +151,7 @@ def test_cycle_finder_finds_a_planted_cycle():
 
 def test_no_import_cycles():
     graph = import_graph()
-    allowed = {**ALLOWED, **ALLOWED_UNTIL_KERAS_HOUSE}
+    allowed = ALLOWED
     for src, dst in allowed:
         graph[src].discard(dst)
     cycles = _cycles(graph)
@@ -166,7 +160,7 @@ def test_no_import_cycles():
         + "; ".join(" <-> ".join(c) for c in cycles))
 
 
-@pytest.mark.parametrize("edge", sorted({**ALLOWED, **ALLOWED_UNTIL_KERAS_HOUSE}))
+@pytest.mark.parametrize("edge", sorted(ALLOWED))
 def test_every_allowed_edge_still_exists(edge):
     src, dst = edge
     assert dst in import_graph().get(src, ()), (

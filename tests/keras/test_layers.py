@@ -9,8 +9,8 @@ from ember.keras import layers
 
 @pytest.fixture(autouse=True)
 def _fresh_names():
-    from ember.keras.layers.layer import reset_name_counters
-    reset_name_counters()
+    from ember.keras import naming
+    naming.reset()
     yield
 
 

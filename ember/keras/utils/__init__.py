@@ -3,6 +3,7 @@
 from ember.keras.utils.labels import normalize, to_categorical  # noqa: F401
 from ember.keras.utils.progbar import Progbar  # noqa: F401
 from ember.keras.utils.seeding import set_random_seed  # noqa: F401
+from ember.keras.utils.sequence import PyDataset, Sequence  # noqa: F401
 
 # -- data helpers (issue 13: tf.data and the Keras loaders) --------------------------------
 # isort: split
@@ -15,13 +16,19 @@ from ember.keras.utils.image_utils import (  # noqa: F401
     load_img,
     save_img,
 )
-from ember.keras.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 from ember.keras.utils.sequence_utils import pad_sequences  # noqa: F401
 from ember.keras.utils.text_dataset import text_dataset_from_directory  # noqa: F401
 from ember.keras.utils.timeseries import timeseries_dataset_from_array  # noqa: F401
 
+# Keras utilities Ember does not have yet, and what to use instead.
+_NOT_SUPPORTED = {
+    "plot_model": "Ember draws no model graphs yet; model.summary() prints the layers, and "
+    "ember.plot draws training curves and weights",
+}
 
-def plot_model(model, to_file="model.png", **kwargs):
-    """Draws the model's layer stack as a picture (needs matplotlib)."""
-    from ember.plot import plot_model as _plot_model
-    return _plot_model(model, to_file=to_file, **kwargs)
+
+def __getattr__(name):
+    if name in _NOT_SUPPORTED:
+        raise AttributeError(f"ember.keras.utils.{name} is not supported yet: "
+                             f"{_NOT_SUPPORTED[name]}.")
+    raise AttributeError(f"module 'ember.keras.utils' has no attribute {name!r}")
