@@ -83,6 +83,17 @@ def test_fit_on_datasets_with_sample_weights_dicts_and_maps():
                      verbose=0).shape == (64, 2)
 
 
+def test_fit_on_a_dataset_with_class_weight_equals_arrays():
+    x, y = _data()
+    weights = {0: 0.3, 1: 2.0}
+    a, b = _model(), _model()
+    a.fit(x, y, class_weight=weights, batch_size=32, shuffle=False, epochs=2, verbose=0)
+    b.fit(Dataset.from_tensor_slices((x, y)).batch(32), class_weight=weights, epochs=2,
+          verbose=0)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-6)
+
+
 def test_fit_on_an_unbuilt_model_builds_from_the_dataset():
     x, y = _data()
     model = keras.Sequential([keras.layers.Dense(4, activation="relu"),

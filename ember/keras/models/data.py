@@ -195,8 +195,9 @@ def _seed():
 class IterableBatches:
     """Batches from a generator, a ``Sequence``-like object or an ``ember.data.Dataset``."""
 
-    def __init__(self, source, steps=None):
+    def __init__(self, source, steps=None, class_weight=None):
         self.source = source
+        self.class_weight = class_weight
         self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__") and \
             not isinstance(source, (list, tuple, np.ndarray))
         self.is_generator = not self.is_sequence and iter(source) is source
@@ -216,6 +217,14 @@ class IterableBatches:
             self.steps = None
         self._iter = None
         self._peeked = None
+
+    def _unpack(self, batch):
+        x, y, sw = unpack_x_y_sample_weight(batch)
+        if self.class_weight is not None and y is not None:
+            # As Keras: each batch's labels pick their class weights (times any sample weights).
+            sw = class_weights_to_sample_weights(np.asarray(y), self.class_weight,
+                                                 None if sw is None else np.asarray(sw))
+        return x, y, sw
 
     def peek(self):
         """The first batch as (x, y, sample_weight), or None when there is none.
@@ -242,7 +251,7 @@ class IterableBatches:
             if hasattr(self.source, "on_epoch_begin"):  # keras.utils.PyDataset
                 self.source.on_epoch_begin()
             for i in range(self.steps if self.steps is not None else n):
-                yield unpack_x_y_sample_weight(self.source[i % n])
+                yield self._unpack(self.source[i % n])
             if hasattr(self.source, "on_epoch_end"):
                 self.source.on_epoch_end()
             return
@@ -257,7 +266,7 @@ class IterableBatches:
             if self._peeked is not None and self.is_generator:
                 batch, self._peeked = self._peeked, None
                 count += 1
-                yield unpack_x_y_sample_weight(batch)
+                yield self._unpack(batch)
                 continue
             try:
                 batch = next(it)
@@ -273,7 +282,7 @@ class IterableBatches:
                                   "`steps_per_epoch * epochs` batches.", stacklevel=2)
                 return
             count += 1
-            yield unpack_x_y_sample_weight(batch)
+            yield self._unpack(batch)
         if not self.is_generator and self.steps is not None:
             pass  # a Dataset with steps_per_epoch keeps its position across epochs
 
