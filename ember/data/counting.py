@@ -29,7 +29,7 @@ class RepeatDataset(_Unary):
         if count == 0 or n == 0:
             return 0
         if count == -1:
-            return INFINITE if n != UNKNOWN else UNKNOWN
+            return INFINITE  # as TF, even when the input's count is unknown
         return n * count if n >= 0 else n
 
     def _index_plan(self):

@@ -1,10 +1,10 @@
 """Vectorised reading of in-memory slices: a dataset that knows its source arrays.
 
 ``from_tensor_slices(arrays)`` (and ``range``) can say "my elements are rows of these
-arrays, in this order". Shuffle, take, skip, repeat, cache and prefetch keep that promise
-by transforming the order, so ``batch`` reads a whole batch with one gather per array
-(``np.take(array, indices, axis=0)``, or a view for a contiguous run) instead of stacking
-single elements in Python.
+arrays, in this order". Shuffle, take, skip, repeat, shard, cache, prefetch and zip keep
+that promise by transforming the order (or joining the arrays), so ``batch`` reads a whole
+batch with one gather per array (``np.take(array, indices, axis=0)``, or a view for a
+contiguous run) instead of stacking single elements in Python.
 """
 
 from __future__ import annotations

@@ -99,6 +99,13 @@ CARDINALITIES = {
     "concat_inf": lambda tf: tf.data.Dataset.range(3).concatenate(
         tf.data.Dataset.range(2).repeat()),
     "empty_repeat": lambda tf: tf.data.Dataset.range(0).repeat(),
+    "unknown_repeat": lambda tf: tf.data.Dataset.range(5).filter(lambda x: x > 1).repeat(),
+    "unknown_take": lambda tf: tf.data.Dataset.range(5).filter(lambda x: x > 1).take(2),
+    "unknown_repeat_n": lambda tf: tf.data.Dataset.range(5).filter(lambda x: x > 1).repeat(3),
+    "shard": lambda tf: tf.data.Dataset.range(10).shard(4, 3),
+    "zip_inf": lambda tf: tf.data.Dataset.zip((tf.data.Dataset.range(3).repeat(),
+                                               tf.data.Dataset.range(2).repeat())),
+    "enumerate_batch": lambda tf: tf.data.Dataset.range(7).enumerate().batch(2),
 }
 
 
