@@ -15,14 +15,14 @@ from ember.data import (  # noqa: F401
     shuffling,
     sources,
 )
-from ember.data.dataset import Dataset, DatasetSpec  # noqa: F401
-from ember.data.experimental import (  # noqa: F401
+from ember.data.dataset import Dataset, DatasetSpec
+from ember.data.experimental import (
     AUTOTUNE,
     INFINITE_CARDINALITY,
     UNKNOWN_CARDINALITY,
 )
-from ember.data.options import Options  # noqa: F401
-from ember.data.sources import TextLineDataset  # noqa: F401
+from ember.data.options import Options
+from ember.data.sources import TextLineDataset
 
 __all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "INFINITE_CARDINALITY", "Options",
            "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]

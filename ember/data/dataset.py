@@ -74,7 +74,6 @@ class Dataset:
 
     def _index_plan(self):
         """An ``IndexPlan`` when the elements are rows of in-memory arrays, else None."""
-        return None
 
     # -- the public surface ---------------------------------------------------------------
     @property

@@ -242,7 +242,7 @@ def _describe_spec(signature):
 
 def _filenames(filenames, what):
     if isinstance(filenames, Dataset):
-        names = [n for n in filenames.as_numpy_iterator()]
+        names = list(filenames.as_numpy_iterator())
     else:
         arr = structure.to_array(filenames, f"`{what}`")
         names = arr.reshape(-1).tolist()

@@ -261,7 +261,7 @@ def test_repeat_take_skip_counts_and_cardinality():
     assert len(values(ds.repeat().take(23))) == 23
     assert values(ds.skip(3)) == [3, 4] and values(ds.take(-1)) == list(range(5))
     assert values(ds.skip(-1)) == [] and values(ds.take(0)) == []
-    card = lambda d: int(d.cardinality())  # noqa: E731
+    card = lambda d: int(d.cardinality())
     assert card(ds.repeat()) == tf.data.INFINITE_CARDINALITY == -1
     assert card(ds.filter(lambda x: x > 1)) == tf.data.UNKNOWN_CARDINALITY == -2
     assert card(ds.repeat(3)) == 15 and card(ds.repeat().take(7)) == 7

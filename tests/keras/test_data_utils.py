@@ -51,8 +51,8 @@ def test_image_dataset_from_directory_classes_batches_and_labels(tmp_path):
 
 def test_image_dataset_validation_split_is_disjoint_and_seeded(tmp_path):
     _write_images(tmp_path, {"a": 5, "b": 5})
-    kwargs = dict(image_size=(2, 2), batch_size=3, validation_split=0.3, seed=42,
-                  verbose=False)
+    kwargs = {"image_size": (2, 2), "batch_size": 3, "validation_split": 0.3, "seed": 42,
+                  "verbose": False}
     train = utils.image_dataset_from_directory(tmp_path, subset="training", **kwargs)
     val = utils.image_dataset_from_directory(tmp_path, subset="validation", **kwargs)
     assert len(train.file_paths) == 7 and len(val.file_paths) == 3
@@ -212,7 +212,8 @@ def test_get_file_reads_the_cache_and_explains_offline(tmp_path):
         z.writestr("pack/readme.txt", "hi")
     folder = utils.get_file("pack.zip", origin="http://example.invalid/pack.zip",
                             cache_dir=str(tmp_path), extract=True)
-    assert open(os.path.join(folder, "pack", "readme.txt")).read() == "hi"
+    with open(os.path.join(folder, "pack", "readme.txt")) as f:
+        assert f.read() == "hi"
 
 
 def test_split_dataset():

@@ -29,12 +29,12 @@ def _folder(root):
 
 
 @pytest.mark.parametrize("options", [
-    dict(image_size=(4, 6)),
-    dict(image_size=(9, 3), interpolation="nearest"),
-    dict(image_size=(6, 6), crop_to_aspect_ratio=True, color_mode="grayscale"),
-    dict(image_size=(3, 8), pad_to_aspect_ratio=True, label_mode="categorical"),
-    dict(image_size=(5, 5), data_format="channels_first", color_mode="rgba",
-         label_mode="binary", class_names=["bees", "wasps"]),
+    {"image_size": (4, 6)},
+    {"image_size": (9, 3), "interpolation": "nearest"},
+    {"image_size": (6, 6), "crop_to_aspect_ratio": True, "color_mode": "grayscale"},
+    {"image_size": (3, 8), "pad_to_aspect_ratio": True, "label_mode": "categorical"},
+    {"image_size": (5, 5), "data_format": "channels_first", "color_mode": "rgba",
+         "label_mode": "binary", "class_names": ["bees", "wasps"]},
 ])
 def test_image_dataset_matches_keras(keras, tmp_path, options):
     _folder(tmp_path)
@@ -52,7 +52,7 @@ def test_image_dataset_matches_keras(keras, tmp_path, options):
 
 def test_image_split_matches_keras(keras, tmp_path):
     _folder(tmp_path)
-    kw = dict(validation_split=0.25, seed=123, verbose=False)
+    kw = {"validation_split": 0.25, "seed": 123, "verbose": False}
     for subset in ("training", "validation"):
         ours = ember.keras.utils.image_dataset_from_directory(str(tmp_path), subset=subset, **kw)
         theirs = keras.utils.image_dataset_from_directory(str(tmp_path), subset=subset, **kw)
@@ -64,7 +64,7 @@ def test_text_dataset_matches_keras(keras, tmp_path):
         os.makedirs(tmp_path / label)
         for i, t in enumerate(texts):
             (tmp_path / label / f"{i}.txt").write_text(t)
-    kw = dict(batch_size=2, shuffle=False, max_length=5, verbose=False)
+    kw = {"batch_size": 2, "shuffle": False, "max_length": 5, "verbose": False}
     ours = [(x.numpy().tolist(), y.numpy().tolist()) for x, y in
             ember.keras.utils.text_dataset_from_directory(str(tmp_path), **kw)]
     theirs = [(x.numpy().tolist(), y.numpy().tolist()) for x, y in
@@ -73,9 +73,9 @@ def test_text_dataset_matches_keras(keras, tmp_path):
 
 
 @pytest.mark.parametrize("options", [
-    dict(sequence_length=3, batch_size=4),
-    dict(sequence_length=4, sequence_stride=2, sampling_rate=2, batch_size=3),
-    dict(sequence_length=2, start_index=3, end_index=15, batch_size=5),
+    {"sequence_length": 3, "batch_size": 4},
+    {"sequence_length": 4, "sequence_stride": 2, "sampling_rate": 2, "batch_size": 3},
+    {"sequence_length": 2, "start_index": 3, "end_index": 15, "batch_size": 5},
 ])
 def test_timeseries_matches_keras(keras, options):
     data = np.arange(40, dtype=np.float32).reshape(20, 2)
@@ -89,8 +89,8 @@ def test_timeseries_matches_keras(keras, options):
 
 def test_pad_sequences_matches_keras(keras):
     seqs = [[1, 2, 3, 4], [], [5, 6], [7]]
-    for kw in (dict(), dict(maxlen=3), dict(maxlen=2, padding="post", truncating="post"),
-               dict(dtype="float32", value=-1.5)):
+    for kw in ({}, {"maxlen": 3}, {"maxlen": 2, "padding": "post", "truncating": "post"},
+               {"dtype": "float32", "value": -1.5}):
         ours = ember.keras.utils.pad_sequences(seqs, **kw)
         theirs = keras.utils.pad_sequences(seqs, **kw)
         assert ours.dtype == theirs.dtype
@@ -99,7 +99,7 @@ def test_pad_sequences_matches_keras(keras):
 
 def test_split_dataset_matches_keras(keras):
     x = np.arange(12)
-    for kw in (dict(left_size=0.75), dict(right_size=5, shuffle=True, seed=3)):
+    for kw in ({"left_size": 0.75}, {"right_size": 5, "shuffle": True, "seed": 3}):
         ours = [sorted(int(v) for v in d.as_numpy_iterator())
                 for d in ember.keras.utils.split_dataset(x, **kw)]
         theirs = [sorted(int(v) for v in d.as_numpy_iterator())

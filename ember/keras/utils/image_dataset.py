@@ -93,10 +93,10 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if label_mode == "binary" and len(class_names) != 2:
         raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 '
                          f"class_names. Received: class_names={class_names}")
-    options = dict(image_size=tuple(image_size), channels=channels,
-                   interpolation=interpolation, crop=crop_to_aspect_ratio,
-                   pad=pad_to_aspect_ratio,
-                   channels_first=image_utils._channels_first(data_format))
+    options = {"image_size": tuple(image_size), "channels": channels,
+                   "interpolation": interpolation, "crop": crop_to_aspect_ratio,
+                   "pad": pad_to_aspect_ratio,
+                   "channels_first": image_utils._channels_first(data_format)}
     num_classes = len(class_names) if class_names else 0
     buffer = batch_size * 8 if batch_size is not None else 1024
 
