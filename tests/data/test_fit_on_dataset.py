@@ -64,6 +64,18 @@ def test_fit_with_steps_per_epoch_on_a_repeated_dataset():
         model.fit(ds, epochs=1, verbose=0)
 
 
+def test_steps_per_epoch_beyond_a_finite_dataset_warns_and_an_empty_one_stops():
+    x, y = _data(48)
+    model = _model()
+    ds = Dataset.from_tensor_slices((x, y)).batch(16)  # 3 batches
+    with pytest.warns(UserWarning, match="ran out of data after 1 of 2 steps"):
+        history = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    empty = ds.filter(lambda a, b: False)
+    with pytest.raises(ValueError, match="produced no batches"), pytest.warns(UserWarning):
+        model.fit(empty, epochs=1, steps_per_epoch=3, verbose=0)
+
+
 def test_fit_on_datasets_with_sample_weights_dicts_and_maps():
     x, y = _data()
     sw = np.where(y == 1, 2.0, 0.5).astype("float32")

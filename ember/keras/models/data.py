@@ -257,10 +257,12 @@ class IterableBatches:
         if self.is_generator:
             it = self.source
         else:
+            # With a step count, a dataset keeps its position from one epoch to the next
+            # (steps_per_epoch smaller than a pass); otherwise each epoch is a fresh pass.
             if self._iter is None or self.steps is None:
                 self._iter = iter(self.source)
             it = self._iter
-        count = 0
+        count, restarted = 0, False
         while self.steps is None or count < self.steps:
             if self._peeked is not None and self.is_generator:
                 batch, self._peeked = self._peeked, None
@@ -270,20 +272,24 @@ class IterableBatches:
             try:
                 batch = next(it)
             except StopIteration:
-                if not self.is_generator and self.steps is not None and count == 0:
-                    self._iter = iter(self.source)
-                    it = self._iter
-                    continue
                 self._iter = None
-                if self.steps is not None and count < self.steps and self.is_generator:
-                    warnings.warn("Your input ran out of data; interrupting training. Make sure "
-                                  "that your dataset or generator can generate at least "
-                                  "`steps_per_epoch * epochs` batches.", stacklevel=2)
+                if not self.is_generator and self.steps is not None and count == 0 and \
+                        not restarted:
+                    # The last epoch ended exactly at the end of a pass: start the next one
+                    # (once: an empty dataset must not loop forever).
+                    it = self._iter = iter(self.source)
+                    restarted = True
+                    continue
+                if self.steps is not None and count < self.steps:
+                    warnings.warn(
+                        f"Your input ran out of data after {count} of {self.steps} steps. "
+                        "Make sure that your dataset or generator can generate at least "
+                        "`steps_per_epoch * epochs` batches (e.g. with dataset.repeat()); "
+                        + ("training stops here." if self.is_generator else
+                           "the next epoch starts a new pass."), stacklevel=2)
                 return
             count += 1
             yield self._unpack(batch)
-        if not self.is_generator and self.steps is not None:
-            pass  # a Dataset with steps_per_epoch keeps its position across epochs
 
 
 def is_batch_source(x) -> bool:
