@@ -165,8 +165,7 @@ _END = object()
 class UniqueDataset(Dataset):
     def __init__(self, input_dataset):
         spec = input_dataset.element_spec
-        if not isinstance(spec, TensorSpec) or len(spec.shape or (0,)) != 0 or \
-                spec.dtype.is_floating:
+        if not isinstance(spec, TensorSpec) or spec.shape.rank != 0 or spec.dtype.is_floating:
             raise TypeError("unique: elements must be integer or string scalars; received "
                             f"element_spec={spec}.")
         self._input = input_dataset

@@ -395,3 +395,29 @@ def test_bad_input_messages():
         list(tf.data.TextLineDataset("/nonexistent/nope.txt"))
     with pytest.raises(FileNotFoundError, match="no files matched"):
         Dataset.list_files("/nonexistent/*.png")
+
+
+def test_sampling_choosing_unique_and_assert_cardinality(tmp_path):
+    a, b = Dataset.range(0, 5), Dataset.range(100, 105)
+    mixed = values(Dataset.sample_from_datasets([a, b], weights=[0.5, 0.5], seed=1))
+    assert sorted(mixed) == list(range(5)) + list(range(100, 105))
+    assert [v for v in mixed if v < 100] == list(range(5))  # each input keeps its order
+    only_b = values(Dataset.sample_from_datasets([a, b], weights=[0.0, 1.0], seed=1))
+    assert only_b == list(range(100, 105))
+    choice = Dataset.from_tensor_slices(np.array([0, 1, 1, 0], np.int64))
+    assert values(Dataset.choose_from_datasets([a, b], choice)) == [0, 100, 101, 1]
+    assert values(Dataset.from_tensor_slices([1, 2, 1, 3, 2]).unique()) == [1, 2, 3]
+    declared = Dataset.range(6).filter(lambda x: x < 4).apply(
+        tf.data.experimental.assert_cardinality(4))
+    assert len(declared) == 4 and values(declared) == [0, 1, 2, 3]
+    wrong = Dataset.range(6).filter(lambda x: x < 4).apply(
+        tf.data.experimental.assert_cardinality(5))
+    with pytest.raises(ValueError, match="expected to contain 5 elements but contained only 4"):
+        list(wrong)
+    import gzip
+    with gzip.open(tmp_path / "t.txt.gz", "wb") as f:
+        f.write(b"a\nb\n")
+    gz = tf.data.TextLineDataset(str(tmp_path / "t.txt.gz"), compression_type="GZIP")
+    assert values(gz) == [b"a", b"b"]
+    with pytest.raises(ValueError, match="compression_type"):
+        tf.data.TextLineDataset("x", compression_type="BZ2")
