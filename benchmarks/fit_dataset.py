@@ -11,7 +11,7 @@ epoch. Reported: the median over rounds of dataset time / arrays time, in wall-c
 in process CPU time (less disturbed when other processes share the cores), and the ratio of
 the fastest epochs. Prints one JSON line (as the other benchmark scripts do).
 
-    python benchmarks/fit_dataset.py [--rounds 5] [--prefetch]
+    python benchmarks/fit_dataset.py [--rounds 5] [--samples N] [--prefetch]
 """
 
 from __future__ import annotations
@@ -41,12 +41,16 @@ def build(tf):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--samples", type=int, default=None,
+                        help="train on the first N images only (shorter rounds on a busy "
+                             "machine); default: all 60,000")
     parser.add_argument("--prefetch", action="store_true",
                         help="end the pipeline with .prefetch(tf.data.AUTOTUNE) as tutorials do")
     args = parser.parse_args(argv)
 
     import ember as tf
     (x, y), _ = harness.load_fashion_mnist()
+    x, y = x[:args.samples], y[:args.samples]
     tf.keras.utils.set_random_seed(0)
     ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x)).batch(harness.BATCH_SIZE)
     if args.prefetch:
@@ -78,6 +82,7 @@ def main(argv=None):
         "ratios": ratios,
         "cpu_ratios": cpu_ratios,
         "rounds": args.rounds,
+        "samples": len(x),
         "prefetch": args.prefetch,
     }
     print(f"fit(x, y): {result['arrays_s_per_epoch']:.3f} s/epoch   fit(dataset): "
