@@ -155,8 +155,11 @@ class PaddedBatchDataset(Dataset):
             if shape is None:
                 flat.append(s)
             else:
-                # A dimension padded to the longest in the batch varies from batch to batch.
-                flat.append(TensorSpec((lead,) + shape, s.dtype))
+                # A dimension padded to the longest in the batch is as static as the input's.
+                known = tuple(s.shape) if not isinstance(s.shape, UnknownShape) else \
+                    (None,) * len(shape)
+                dims = tuple(k if d is None else d for d, k in zip(shape, known))
+                flat.append(TensorSpec((lead, *dims), s.dtype))
         return structure.pack_like(self._input.element_spec, flat)
 
     def _cardinality(self):

@@ -45,22 +45,31 @@ class MapDataset(Dataset):
         return self._input._cardinality()
 
     def _compute_spec(self):
-        # TF traces the function; Ember runs it on the first element instead, then marks
-        # as unknown (None) a leading dimension that is the input's unknown batch dimension.
-        first = next(self._input._iterate(), None)
+        # TF traces the function; Ember runs it on the first two elements instead: a
+        # dimension that differs between them is unknown (None), and so is a leading
+        # dimension equal to the input's unknown batch dimension.
+        inputs = self._input._iterate()
+        first = next(inputs, None)
         if first is None:
             raise ValueError("map: cannot tell the element_spec of a map over an empty "
                              "dataset (Ember learns it from the first element).")
-        out = structure.to_map_output(call_with_element(self._fn, first))
+        spec = structure.spec_of(structure.to_map_output(call_with_element(self._fn, first)))
+        second = next(inputs, None)
+        if second is not None:
+            other = structure.spec_of(structure.to_map_output(
+                call_with_element(self._fn, second)))
+            if structure.same_structure(spec, other):
+                spec = structure.relaxed_spec(spec, other)
         batch_dims = {structure.as_np(v).shape[0] for v, s in zip(
             structure.flatten(first), structure.flatten(self._input.element_spec))
             if len(s.shape or ()) and s.shape[0] is None and np.ndim(v)}
 
         def relax(spec):
-            if isinstance(spec, TensorSpec) and len(spec.shape) and spec.shape[0] in batch_dims:
-                return TensorSpec((None,) + tuple(spec.shape[1:]), spec.dtype)
+            if isinstance(spec, TensorSpec) and spec.shape.rank and \
+                    spec.shape[0] in batch_dims:
+                return TensorSpec((None, *tuple(spec.shape[1:])), spec.dtype)
             return spec
-        return structure.map_values(relax, structure.spec_of(out))
+        return structure.map_values(relax, spec)
 
     def _iterate(self):
         fn, convert = self._fn, structure.to_map_output

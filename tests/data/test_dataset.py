@@ -305,6 +305,10 @@ def test_map_over_tuples_and_dicts_with_ember_ops():
     listed = ds.map(lambda x, y: [x, x])
     assert isinstance(listed.element_spec, tuple)  # a returned list gives a tuple
     assert isinstance(next(iter(ds.map(lambda x, y: x))), tf.Tensor)
+    # the spec comes from running the fn: a length that varies is unknown, as TF traces it
+    ragged = Dataset.from_tensor_slices([1, 2, 3]).map(lambda n: (tf.fill([n], n), n * 2))
+    assert ragged.element_spec == (tf.TensorSpec((None,), tf.int32), tf.TensorSpec((), tf.int32))
+    assert ragged.padded_batch(2).element_spec[0].shape == (None, None)
 
 
 def test_map_after_batch_runs_once_per_batch():
