@@ -207,6 +207,18 @@ def run_job(job: Job, env: dict, seed: int, collected: Collected) -> bool:
     return ok
 
 
+def run_fit_dataset(env: dict, cfg: Config) -> dict:
+    """benchmarks/fit_dataset.py's JSON line (issue 13), or {"unavailable": reason}."""
+    argv = [sys.executable, str(BENCH_DIR / "fit_dataset.py"),
+            "--rounds", str(2 if cfg.quick else 5)]
+    try:
+        proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=1800)
+    except subprocess.TimeoutExpired:
+        return {"unavailable": "timed out after 1800 s"}
+    return last_json_line(proc.stdout) or {"unavailable": stderr_reason(proc.stderr)}
+
+
 def measure_imports(cfg: Config, env: dict) -> dict:
     """`python -c "import X"` in fresh subprocesses, interleaved, median of cfg.import_repeats."""
     modules = [m for m in IMPORT_MODULES if m == "python" or m in cfg.frameworks]
@@ -536,6 +548,9 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, help="timed epochs per run (default 3, quick 1)")
     p.add_argument("--steps", type=int, help="timed steps per batch size (default 1000)")
     p.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    # issue 13: fit(dataset) against fit(x, y), benchmarks/fit_dataset.py
+    p.add_argument("--fit-dataset", action="store_true",
+                   help="also time Ember's fit on a tf.data pipeline against fit on arrays")
     args = p.parse_args(argv)
     frameworks, sections, only = parse_only(args.only)
     q = args.quick
@@ -563,6 +578,8 @@ def main(argv=None):
     imports = measure_imports(cfg, env) if "import" in cfg.sections else None
 
     summary = summarize(collected, imports)
+    if args.fit_dataset:  # issue 13: one subprocess, its own interleaved rounds
+        summary["fit_dataset"] = run_fit_dataset(env, cfg)
     meta = {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "quick": cfg.quick, "only": only, "rounds": cfg.rounds, "epochs": cfg.epochs,
@@ -574,6 +591,12 @@ def main(argv=None):
         "wall_s": round(time.perf_counter() - started, 1),
     }
     markdown = report(summary, meta)
+    if "fit_dataset" in summary:
+        fd = summary["fit_dataset"]
+        markdown += ("\n`fit(tf.data pipeline)` ÷ `fit(x, y)`: " + (
+            f"{fd['ratio_median']:.2f}× wall, {fd['cpu_ratio_median']:.2f}× CPU time "
+            f"({fd['rounds']} interleaved rounds, benchmarks/fit_dataset.py)\n"
+            if "ratio_median" in fd else f"unavailable: {fd.get('unavailable')}\n"))
     payload = {**meta, **summary, "failures": collected.failures, "jobs": collected.jobs}
     write_atomic(args.results_dir / "latest.json", json.dumps(payload, indent=2, default=str))
     write_atomic(args.results_dir / "latest.md", markdown)

@@ -62,7 +62,7 @@ newaxis = None
 _LAZY = {"keras": "ember.keras", "plot": "ember.plot"}
 # TF namespaces Ember does not provide yet: using one raises one clear error. When the
 # module exists, its line in ``_LAZY`` (looked up first) makes it available.
-_NOT_YET = ("data", "config", "debugging")
+_NOT_YET = ("config", "debugging")
 
 
 def __getattr__(name: str):
@@ -74,7 +74,7 @@ def __getattr__(name: str):
         # An AttributeError, so ``hasattr(tf, name)`` answers False, as for any missing name.
         raise AttributeError(f"tf.{name} is not supported by Ember yet: the supported "
                              "namespaces are tf.math, tf.nn, tf.linalg, tf.random, tf.nest, "
-                             "tf.dtypes, tf.errors and tf.keras.")
+                             "tf.dtypes, tf.errors, tf.data and tf.keras.")
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
@@ -90,3 +90,7 @@ def executing_eagerly() -> _builtins.bool:
 
 # -- tf.image (conv branch) --
 _LAZY["image"] = "ember.image"
+
+# -- tf.data (issue 13): loaded on first use; tf.TensorSpec describes dataset elements.
+_LAZY["data"] = "ember.data"
+from ember.tensor_spec import TensorSpec  # noqa: E402,F401

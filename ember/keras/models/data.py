@@ -194,8 +194,9 @@ def _seed():
 class IterableBatches:
     """Batches from a generator, a ``Sequence``-like object or an ``ember.data.Dataset``."""
 
-    def __init__(self, source, steps=None):
+    def __init__(self, source, steps=None, class_weight=None):
         self.source = source
+        self.class_weight = class_weight
         self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__") and \
             not isinstance(source, (list, tuple, np.ndarray))
         self.is_generator = not self.is_sequence and iter(source) is source
@@ -205,11 +206,24 @@ class IterableBatches:
             self.steps = len(source)
         elif hasattr(source, "cardinality"):
             c = int(source.cardinality())
+            if c == -1:  # tf.data.INFINITE_CARDINALITY: an epoch would never end
+                raise ValueError("The dataset is infinite (it repeats forever): pass "
+                                 "`steps_per_epoch` to fit() (`validation_steps` for the "
+                                 "validation data, `steps` to evaluate() and predict()) so "
+                                 "that each pass ends.")
             self.steps = c if c >= 0 else None
         else:
             self.steps = None
         self._iter = None
         self._peeked = None
+
+    def _unpack(self, batch):
+        x, y, sw = unpack_x_y_sample_weight(batch)
+        if self.class_weight is not None and y is not None:
+            # As Keras: each batch's labels pick their class weights (times any sample weights).
+            sw = class_weights_to_sample_weights(np.asarray(y), self.class_weight,
+                                                 None if sw is None else np.asarray(sw))
+        return x, y, sw
 
     def peek(self):
         """The first batch as (x, y, sample_weight), or None when there is none.
@@ -233,41 +247,49 @@ class IterableBatches:
     def __iter__(self):
         if self.is_sequence:
             n = len(self.source)
+            if hasattr(self.source, "on_epoch_begin"):  # keras.utils.PyDataset
+                self.source.on_epoch_begin()
             for i in range(self.steps if self.steps is not None else n):
-                yield unpack_x_y_sample_weight(self.source[i % n])
+                yield self._unpack(self.source[i % n])
             if hasattr(self.source, "on_epoch_end"):
                 self.source.on_epoch_end()
             return
         if self.is_generator:
             it = self.source
         else:
+            # With a step count, a dataset keeps its position from one epoch to the next
+            # (steps_per_epoch smaller than a pass); otherwise each epoch is a fresh pass.
             if self._iter is None or self.steps is None:
                 self._iter = iter(self.source)
             it = self._iter
-        count = 0
+        count, restarted = 0, False
         while self.steps is None or count < self.steps:
             if self._peeked is not None and self.is_generator:
                 batch, self._peeked = self._peeked, None
                 count += 1
-                yield unpack_x_y_sample_weight(batch)
+                yield self._unpack(batch)
                 continue
             try:
                 batch = next(it)
             except StopIteration:
-                if not self.is_generator and self.steps is not None and count == 0:
-                    self._iter = iter(self.source)
-                    it = self._iter
-                    continue
                 self._iter = None
-                if self.steps is not None and count < self.steps and self.is_generator:
-                    warnings.warn("Your input ran out of data; interrupting training. Make sure "
-                                  "that your dataset or generator can generate at least "
-                                  "`steps_per_epoch * epochs` batches.", stacklevel=2)
+                if not self.is_generator and self.steps is not None and count == 0 and \
+                        not restarted:
+                    # The last epoch ended exactly at the end of a pass: start the next one
+                    # (once: an empty dataset must not loop forever).
+                    it = self._iter = iter(self.source)
+                    restarted = True
+                    continue
+                if self.steps is not None and count < self.steps:
+                    warnings.warn(
+                        f"Your input ran out of data after {count} of {self.steps} steps. "
+                        "Make sure that your dataset or generator can generate at least "
+                        "`steps_per_epoch * epochs` batches (e.g. with dataset.repeat()); "
+                        + ("training stops here." if self.is_generator else
+                           "the next epoch starts a new pass."), stacklevel=2)
                 return
             count += 1
-            yield unpack_x_y_sample_weight(batch)
-        if not self.is_generator and self.steps is not None:
-            pass  # a Dataset with steps_per_epoch keeps its position across epochs
+            yield self._unpack(batch)
 
 
 def is_batch_source(x) -> bool:

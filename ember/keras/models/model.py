@@ -237,7 +237,7 @@ class Model(Layer):
             if validation_split:
                 raise ValueError("`validation_split` is only supported for arrays and tensors, "
                                  "not for generators or datasets: pass `validation_data`.")
-            train = data_mod.IterableBatches(x, steps_per_epoch)
+            train = data_mod.IterableBatches(x, steps_per_epoch, class_weight=class_weight)
         else:
             if x is None:
                 raise ValueError("fit() needs training data: pass `x` (and `y`).")

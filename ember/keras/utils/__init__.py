@@ -5,6 +5,21 @@ from ember.keras.utils.progbar import Progbar  # noqa: F401
 from ember.keras.utils.seeding import set_random_seed  # noqa: F401
 from ember.keras.utils.sequence import PyDataset, Sequence  # noqa: F401
 
+# -- data helpers (issue 13: tf.data and the Keras loaders) --------------------------------
+# isort: split
+from ember.keras.utils.dataset_utils import split_dataset  # noqa: F401
+from ember.keras.utils.file_utils import get_file  # noqa: F401
+from ember.keras.utils.image_dataset import image_dataset_from_directory  # noqa: F401
+from ember.keras.utils.image_utils import (  # noqa: F401
+    array_to_img,
+    img_to_array,
+    load_img,
+    save_img,
+)
+from ember.keras.utils.sequence_utils import pad_sequences  # noqa: F401
+from ember.keras.utils.text_dataset import text_dataset_from_directory  # noqa: F401
+from ember.keras.utils.timeseries import timeseries_dataset_from_array  # noqa: F401
+
 # Keras utilities Ember does not have yet, and what to use instead.
 _NOT_SUPPORTED = {
     "plot_model": "Ember draws no model graphs yet; model.summary() prints the layers, and "

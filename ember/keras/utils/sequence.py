@@ -27,6 +27,22 @@ class PyDataset:
         self.use_multiprocessing = use_multiprocessing
         self.max_queue_size = max_queue_size
 
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index), "
+                                  "returning the batch at that index.")
+
+    def __len__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __len__(), the number "
+                                  "of batches per epoch.")
+
+    @property
+    def num_batches(self):
+        """The number of batches per epoch (``len(self)``), as Keras 3 names it."""
+        return len(self)
+
+    def on_epoch_begin(self):
+        """Called before every epoch."""
+
     def on_epoch_end(self):
         """Called after every epoch (e.g. to reshuffle)."""
 
