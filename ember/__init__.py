@@ -115,3 +115,13 @@ def print(*inputs, sep=" ", end="\n", **kwargs):  # noqa: A001 - tf.print
 
 def executing_eagerly():
     return True
+
+
+# -- the rest of the TF surface (issue 14): tf.function, tf.Module, tf.device, ... --------
+from ember import version  # noqa: E402,F401
+from ember.device import device  # noqa: E402,F401
+from ember.module import Module, name_scope  # noqa: E402,F401
+from ember.tensor_spec import TensorSpec  # noqa: E402,F401
+
+_LAZY.update({name: f"ember.{name}" for name in (
+    "saved_model", "summary", "strings", "test", "ragged", "sparse")})
