@@ -106,11 +106,10 @@ def __getattr__(name):
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
-def print(*inputs, sep=" ", end="\n", **kwargs):  # noqa: A001 - tf.print
-    """Prints tensors by value (``tf.print``)."""
-    import builtins
-    parts = [(str(x.numpy()) if isinstance(x, Tensor) else str(x)) for x in inputs]
-    builtins.print(*parts, sep=sep, end=end)
+def print(*inputs, **kwargs):  # noqa: A001 - tf.print
+    """Prints tensors by value, as ``tf.print`` does (to stderr; see ``ember/printing.py``)."""
+    from ember.printing import print as _print
+    _print(*inputs, **kwargs)
 
 
 def executing_eagerly():
