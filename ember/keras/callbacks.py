@@ -58,8 +58,6 @@ __all__ = [
 
 # Keras callbacks Ember does not have, and what to use instead.
 _NOT_SUPPORTED = {
-    "TensorBoard": "Ember writes no TensorBoard logs; use CSVLogger('log.csv') or the "
-    "History that fit() returns",
     "BackupAndRestore": "save with ModelCheckpoint and resume with fit(initial_epoch=...)",
     "RemoteMonitor": "send the logs from a LambdaCallback(on_epoch_end=...)",
     "SwapEMAWeights": "Ember's optimizers keep no moving average of the weights",
@@ -1198,3 +1196,9 @@ class ModelCheckpoint(_MonitorCallback):
                 f'Failed to format this callback filepath: "{self.filepath}". Reason: {e}. '
                 f"Available names: epoch, {', '.join(logs)}"
             ) from None
+
+
+# keras.callbacks.TensorBoard (issue 14) lives in its own file; it needs Callback above.
+from ember.keras.callbacks_tensorboard import TensorBoard  # noqa: E402,F401
+
+__all__.append("TensorBoard")
