@@ -7,13 +7,22 @@
         y = x ** 2
     tape.gradient(y, x)  # 6.0
 
-Heavier parts (``keras``, ``data``, ``plot``) load on first use, so ``import ember`` is fast.
+Heavier parts (``keras``, ``plot``) load on first use, so ``import ember`` is fast.
 """
 
+import builtins as _builtins
 import importlib as _importlib
 
 from ember import backend as _backend
-from ember import dtypes, errors, linalg, math, nn, random  # noqa: F401
+from ember import (  # noqa: F401
+    dtypes,
+    errors,
+    linalg,
+    math,
+    nest,
+    nn,
+    random,
+)
 from ember.dtypes import (  # noqa: F401
     DType,
     as_dtype,
@@ -34,51 +43,7 @@ from ember.dtypes import (  # noqa: F401
     uint64,
 )
 from ember.function import function  # noqa: F401
-from ember.ops import *  # noqa: F401,F403
-from ember.ops import (  # noqa: F401
-    abs,
-    add,
-    add_n,
-    argmax,
-    argmin,
-    cast,
-    clip_by_value,
-    cos,
-    divide,
-    einsum,
-    equal,
-    exp,
-    greater,
-    less,
-    log,
-    matmul,
-    maximum,
-    minimum,
-    multiply,
-    negative,
-    norm,
-    pow,
-    reduce_all,
-    reduce_any,
-    reduce_logsumexp,
-    reduce_max,
-    reduce_mean,
-    reduce_min,
-    reduce_prod,
-    reduce_std,
-    reduce_sum,
-    reduce_variance,
-    round,
-    sigmoid,
-    sign,
-    sin,
-    sqrt,
-    square,
-    subtract,
-    tanh,
-    tensordot,
-    where,
-)
+from ember.ops import *  # noqa: F403
 from ember.tape import GradientTape, UnconnectedGradients  # noqa: F401
 from ember.tensor import (  # noqa: F401
     Tensor,
@@ -93,26 +58,34 @@ __version__ = "0.1.0"
 _backend.tune_allocator()
 newaxis = None
 
-_LAZY = {"keras": "ember.keras", "data": "ember.data", "config": "ember.config",
-         "plot": "ember.plot", "nest": "ember.nest", "debugging": "ember.debugging"}
+# Subpackages loaded on first use, so ``import ember`` stays well under 0.3 s.
+_LAZY = {"keras": "ember.keras", "plot": "ember.plot"}
+# TF namespaces Ember does not provide yet: using one raises one clear error. When the
+# module exists, its line in ``_LAZY`` (looked up first) makes it available.
+_NOT_YET = ("data", "config", "debugging")
 
 
-def __getattr__(name):
-    # Loads the big subpackages on first use: `import ember` stays well under 0.3 s.
+def __getattr__(name: str):
     if name in _LAZY:
         module = _importlib.import_module(_LAZY[name])
         globals()[name] = module
         return module
+    if name in _NOT_YET:
+        # An AttributeError, so ``hasattr(tf, name)`` answers False, as for any missing name.
+        raise AttributeError(f"tf.{name} is not supported by Ember yet: the supported "
+                             "namespaces are tf.math, tf.nn, tf.linalg, tf.random, tf.nest, "
+                             "tf.dtypes, tf.errors and tf.keras.")
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
-def print(*inputs, **kwargs):  # noqa: A001 - tf.print
+def print(*inputs, **kwargs):
     """Prints tensors by value, as ``tf.print`` does (to stderr; see ``ember/printing.py``)."""
     from ember.printing import print as _print
     _print(*inputs, **kwargs)
 
 
-def executing_eagerly():
+def executing_eagerly() -> _builtins.bool:
+    """True: Ember always runs eagerly (``tf.executing_eagerly``)."""
     return True
 
 
@@ -123,4 +96,4 @@ from ember.module import Module, name_scope  # noqa: E402,F401
 from ember.tensor_spec import TensorSpec  # noqa: E402,F401
 
 _LAZY.update({name: f"ember.{name}" for name in (
-    "saved_model", "summary", "strings", "test", "ragged", "sparse")})
+    "saved_model", "summary", "strings", "test", "ragged", "sparse", "config", "debugging")})

@@ -34,7 +34,7 @@ def _compare(x, y, op, symbol, message, summarize):
         raise InvalidArgumentError(f"{message + chr(10) if message else ''}Incompatible shapes: "
                                    f"{list(a.shape)} vs. {list(b.shape)}") from None
     if np.all(ok):
-        return None
+        return
     n = 3 if summarize is None else int(summarize)
     bad = np.argwhere(~np.broadcast_to(ok, np.broadcast_shapes(a.shape, b.shape)))[:n]
     ab, bb = np.broadcast_arrays(a, b)
@@ -76,7 +76,7 @@ def assert_greater_equal(x, y, message=None, summarize=None, name=None):
 def _elementwise(x, ok, condition, message):
     a = _np(x)
     if np.all(ok(a)):
-        return None
+        return
     lines = [message] if message else []
     lines += [f"Condition {condition} did not hold element-wise:",
               f"x (shape={a.shape} dtype={dtypes.from_numpy(a.dtype).name}) = ",
@@ -108,7 +108,7 @@ def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=N
     rtol = 10 * eps if rtol is None else rtol
     atol = 10 * eps if atol is None else atol
     if np.all(np.abs(a - b) <= atol + rtol * np.abs(b)):
-        return None
+        return
     lines = [message] if message else []
     lines += [f"x and y not equal to tolerance rtol = {rtol:g}, atol = {atol:g}",
               f"x (shape={a.shape} dtype={dtypes.from_numpy(a.dtype).name}) = {_first(a, 6)}",

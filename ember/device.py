@@ -51,7 +51,7 @@ def parse(spec: str) -> tuple[str | None, int | None]:
     return kind, index
 
 
-class device:  # noqa: N801 - TF's name, used as ``with tf.device('/CPU:0'):``
+class device:
     """Context manager naming the device ops inside should run on (Ember: always the CPU).
 
     Args:

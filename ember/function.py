@@ -18,6 +18,7 @@ from fused ops instead. A decorated function therefore behaves as TensorFlow's d
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import weakref
@@ -87,10 +88,8 @@ class Function:
             pass
         bound = Function(self._python_function.__get__(instance, owner), self._input_signature,
                          self._name, self._reduce_retracing, self._jit_compile)
-        try:
+        with contextlib.suppress(TypeError):  # not weak-referenceable: a fresh one each time
             self._bound[instance] = bound
-        except TypeError:  # not weak-referenceable: a fresh Function each time
-            pass
         return bound
 
     def __call__(self, *args, **kwargs):

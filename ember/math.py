@@ -1,83 +1,24 @@
-"""``tf.math``: elementwise math, reductions, comparisons and logic."""
+"""``tf.math``: elementwise math, reductions, comparisons and logic.
 
-from ember.ops import (  # noqa: F401
-    abs,
-    add,
-    add_n,
-    argmax,
-    argmin,
-    ceil,
-    cos,
-    count_nonzero,
-    cumsum,
-    divide,
-    equal,
-    exp,
-    expm1,
-    floor,
-    floordiv,
-    floormod,
-    greater,
-    greater_equal,
-    is_finite,
-    is_inf,
-    is_nan,
-    l2_normalize,
-    less,
-    less_equal,
-    log,
-    log1p,
-    log_sigmoid,
-    logical_and,
-    logical_not,
-    logical_or,
-    logical_xor,
-    maximum,
-    minimum,
-    mod,
-    multiply,
-    negative,
-    not_equal,
-    pow,
-    reciprocal,
-    reduce_all,
-    reduce_any,
-    reduce_logsumexp,
-    reduce_max,
-    reduce_mean,
-    reduce_min,
-    reduce_prod,
-    reduce_std,
-    reduce_sum,
-    reduce_variance,
-    round,
-    rsqrt,
-    sigmoid,
-    sign,
-    sin,
-    softplus,
-    sqrt,
-    square,
-    squared_difference,
-    subtract,
-    tan,
-    tanh,
-    top_k,
-    truediv,
-)
-from ember.ops.nn import elu, selu, softmax, softsign  # noqa: F401
+Built from the ops modules' export lists (``__all__``): every op of ``ember.ops.math`` and
+``ember.ops.reduce`` except the few that TF keeps elsewhere (deleted below), plus the
+activations and ``top_k`` that TF also lists in ``tf.math``.
+"""
 
+from ember.ops.array import top_k
+from ember.ops.math import *  # noqa: F403
+from ember.ops.math import __all__ as _math_all
+from ember.ops.math import confusion_matrix
+from ember.ops.nn import elu, selu, softmax, softsign
+from ember.ops.reduce import *  # noqa: F403
+from ember.ops.reduce import __all__ as _reduce_all
 
-def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=None,
-                     name=None):
-    """Counts of (label, prediction) pairs: row = true class, column = predicted class."""
-    import numpy as np
+# TF has these at the top level (tf.cast, tf.where, tf.einsum, tf.clip_by_value, ...), in
+# tf.linalg (matmul, tensordot, norm), in tf.nn (relu, moments), or not at all.
+_ELSEWHERE = ("cast", "clip_by_value", "einsum", "floor_div", "matmul", "ones_like", "relu",
+              "tensordot", "where", "zeros_like", "moments", "norm", "unbroadcast")
+for _name in _ELSEWHERE:
+    del globals()[_name]
 
-    from ember.tensor import Tensor, convert_to_tensor
-    y = np.asarray(convert_to_tensor(labels)._value).astype(np.int64).ravel()
-    p = np.asarray(convert_to_tensor(predictions)._value).astype(np.int64).ravel()
-    n = int(num_classes) if num_classes is not None else int(max(y.max(initial=0),
-                                                                 p.max(initial=0)) + 1)
-    m = np.zeros((n, n), np.int32)
-    np.add.at(m, (y, p), 1)
-    return Tensor._wrap(m)
+__all__ = [n for n in _math_all + _reduce_all if n not in _ELSEWHERE]
+__all__ += ["elu", "selu", "softmax", "softsign", "top_k", "confusion_matrix"]

@@ -34,7 +34,7 @@ def current_name_scope() -> str:
     return s[-1] if s else ""
 
 
-class name_scope:  # noqa: N801 - TF's name, used as ``with tf.name_scope('block'):``
+class name_scope:
     """Context manager that prefixes names made inside with ``name/``.
 
     Entering returns the full scope string (``'outer/name/'``). A name ending in ``/`` is

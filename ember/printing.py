@@ -76,7 +76,7 @@ def _format_structure(x, summarize) -> str:
     return str(x)
 
 
-def print(*inputs, output_stream=None, summarize=3, sep=" ", end="\n", name=None):  # noqa: A001
+def print(*inputs, output_stream=None, summarize=3, sep=" ", end="\n", name=None):
     """Prints ``inputs`` (tensors, Python values, nested lists/dicts of them) as TF does.
 
     Args:

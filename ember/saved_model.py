@@ -60,10 +60,10 @@ def _walk(value, path, paths, seen, stack):
     elif isinstance(value, dict):
         for k in sorted(value, key=str):
             _walk(value[k], f"{path}[{k!r}]", paths, seen, stack)
-    elif hasattr(value, "__dict__") and not isinstance(value, type) and id(value) not in seen:
-        if hasattr(value, "variables") or hasattr(value, "weights"):
-            seen.add(id(value))
-            stack.append((value, path + "."))
+    elif (hasattr(value, "__dict__") and not isinstance(value, type) and id(value) not in seen
+          and (hasattr(value, "variables") or hasattr(value, "weights"))):
+        seen.add(id(value))
+        stack.append((value, path + "."))
 
 
 def _variables(obj) -> list:
@@ -95,12 +95,12 @@ def save(obj, export_dir, signatures=None, options=None) -> None:
                    "class_name": type(obj).__name__, "name": getattr(obj, "name", None),
                    "variables": entries, "keras_config": _keras_config(obj)}
     os.makedirs(export_dir, exist_ok=True)
-    with atomic_path(os.path.join(export_dir, VARIABLES), suffix=".npz") as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-    with atomic_path(os.path.join(export_dir, DESCRIPTION)) as tmp:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(description, f, indent=1)
+    with atomic_path(os.path.join(export_dir, VARIABLES), suffix=".npz") as tmp, \
+            open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    with atomic_path(os.path.join(export_dir, DESCRIPTION)) as tmp, \
+            open(tmp, "w", encoding="utf-8") as f:
+        json.dump(description, f, indent=1)
 
 
 def _keras_config(obj):

@@ -39,7 +39,7 @@ def _ascii_case(b: bytes, upper: bool) -> bytes:
     return b.upper() if upper else b.lower()
 
 
-def lower(input, encoding="", name=None):  # noqa: A002 - TF's name
+def lower(input, encoding="", name=None):
     """Lower-cases each string (ASCII letters; all letters with ``encoding='utf-8'``)."""
     a = _strings(input, "lower")
     if encoding:
@@ -47,7 +47,7 @@ def lower(input, encoding="", name=None):  # noqa: A002 - TF's name
     return _map(lambda b: _ascii_case(b, False), a)
 
 
-def upper(input, encoding="", name=None):  # noqa: A002 - TF's name
+def upper(input, encoding="", name=None):
     """Upper-cases each string (ASCII letters; all letters with ``encoding='utf-8'``)."""
     a = _strings(input, "upper")
     if encoding:
@@ -61,7 +61,7 @@ def _rewrite(rewrite: bytes) -> bytes:
     return re.sub(rb"\\0", rb"\\g<0>", rewrite)
 
 
-def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # noqa: A002
+def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
     """Replaces matches of ``pattern`` (all, or the first) with ``rewrite`` (``\\1`` groups)."""
     a = _strings(input, "regex_replace")
     pat = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
@@ -70,18 +70,18 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # n
     return _map(lambda b: pat.sub(rew, b, count=count), a)
 
 
-def regex_full_match(input, pattern, name=None):  # noqa: A002 - TF's name
+def regex_full_match(input, pattern, name=None):
     a = _strings(input, "regex_full_match")
     pat = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
     return _map(lambda b: pat.fullmatch(b) is not None, a, otype=bool)
 
 
-def strip(input, name=None):  # noqa: A002 - TF's name
+def strip(input, name=None):
     """Removes leading and trailing whitespace."""
     return _map(lambda b: b.strip(), _strings(input, "strip"))
 
 
-def length(input, unit="BYTE", name=None):  # noqa: A002 - TF's name
+def length(input, unit="BYTE", name=None):
     """The length of each string in bytes, or in characters with ``unit='UTF8_CHAR'``."""
     a = _strings(input, "length")
     if unit == "BYTE":
@@ -100,7 +100,7 @@ def _rows(a: np.ndarray, fn, op):
                      f"shape {a.shape}.")
 
 
-def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002 - TF's name
+def split(input, sep=None, maxsplit=-1, name=None):
     """Splits on ``sep`` (default: runs of whitespace, ends ignored), as ``str.split``.
 
     Returns a 1-D string tensor for a scalar input, a ``RaggedTensor`` for a vector.
@@ -112,12 +112,12 @@ def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002 - TF's name
     return _rows(a, lambda b: b.split(s, maxsplit), "split")
 
 
-def bytes_split(input, name=None):  # noqa: A002 - TF's name
+def bytes_split(input, name=None):
     return _rows(_strings(input, "bytes_split"), lambda b: [b[i:i + 1] for i in range(len(b))],
                  "bytes_split")
 
 
-def unicode_split(input, input_encoding, errors="replace", replacement_char=65533,  # noqa: A002
+def unicode_split(input, input_encoding, errors="replace", replacement_char=65533,
                   name=None):
     """Splits each string into its characters (each one a UTF-8 ``bytes``)."""
     enc = input_encoding.lower().replace("_", "-")
@@ -161,7 +161,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     return Tensor._wrap(np.expand_dims(joined, axis) if keepdims else joined)
 
 
-def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002 - TF's names
+def substr(input, pos, len, unit="BYTE", name=None):
     a = _strings(input, "substr")
     if unit == "UTF8_CHAR":
         return _map(lambda b: b.decode("utf-8")[pos:pos + len].encode("utf-8"), a)
@@ -181,7 +181,7 @@ def _c_format(v, precision, scientific, shortest, width, fill) -> bytes:
     return text.encode()
 
 
-def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",  # noqa
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
               name=None):
     """Numbers to strings as TF formats them: floats ``'%f'`` (``3.5`` -> ``b'3.500000'``),
     ints ``'%d'``, bools ``b'true'``/``b'false'``."""
@@ -207,7 +207,7 @@ def to_number(string_tensor, out_type=dtypes.float32, name=None):
     return _map(parse, a, otype=want._np)
 
 
-def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa: A001
+def format(template, inputs, placeholder="{}", summarize=3, name=None):
     """``template`` with each ``placeholder`` replaced by one input, printed as tf.print does."""
     from ember.printing import format_tensor
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]

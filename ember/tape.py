@@ -16,10 +16,15 @@ look-ups per op. No Python work is ever done per element.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import numpy as np
 
-from ember.record import GRADIENTS, apply, is_recording, register_gradient  # noqa: F401
+from ember.nest import flatten, pack_sequence_as
+from ember.ops.array import reshape, stack
+from ember.ops.math import add
+from ember.ops.reduce import unbroadcast
+from ember.record import GRADIENTS
 from ember.record import RECORDING as _recording
 from ember.tensor import Tensor, Variable, convert_to_tensor
 
@@ -58,11 +63,11 @@ class GradientTape:
         self._released_vars: tuple = ()
 
     # -- recording ----------------------------------------------------------------------
-    def __enter__(self):
+    def __enter__(self) -> GradientTape:
         self._push()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc) -> bool:
         self._pop()
         return False
 
@@ -96,9 +101,9 @@ class GradientTape:
             self._ids.add(id(t))
             self._watched.append(t)
 
-    def watch(self, tensor):
+    def watch(self, tensor: Any) -> None:
         """Makes the tape track ``tensor`` (or every tensor in a nested structure)."""
-        for t in _flatten(tensor):
+        for t in flatten(tensor):
             if not isinstance(t, Tensor):
                 t = convert_to_tensor(t)
             if t.dtype.is_floating:
@@ -109,11 +114,11 @@ class GradientTape:
             return self._released_vars
         return tuple(t for t in self._watched if isinstance(t, Variable))
 
-    def stop_recording(self):
+    def stop_recording(self) -> _Paused:
         """Context manager: ops run inside it are not recorded by this tape."""
         return _Paused(self)
 
-    def reset(self):
+    def reset(self) -> None:
         """Forgets everything recorded so far."""
         self._entries.clear()
         self._ids.clear()
@@ -128,8 +133,8 @@ class GradientTape:
         self._released_vars = kept
 
     # -- differentiation ----------------------------------------------------------------
-    def gradient(self, target, sources, output_gradients=None,
-                 unconnected_gradients="none"):
+    def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
+                 unconnected_gradients: str | UnconnectedGradients = "none") -> Any:
         """d(target)/d(sources), with the same nesting as ``sources``.
 
         A non-scalar target is differentiated as its sum (or weighted by
@@ -144,16 +149,16 @@ class GradientTape:
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError("unconnected_gradients must be 'none' or 'zero'; received "
                              f"{unconnected_gradients!r}.")
-        flat_sources = _flatten(sources)
+        flat_sources = flatten(sources)
         for s in flat_sources:
             if not isinstance(s, Tensor):
                 raise TypeError("tape.gradient sources must be tensors or variables; received "
                                 f"{type(s).__name__}.")
-        targets = _flatten(target)
+        targets = flatten(target)
         if output_gradients is None:
             seeds = [None] * len(targets)
         else:
-            seeds = _flatten(output_gradients)
+            seeds = flatten(output_gradients)
         grads = self._backward(targets, seeds, flat_sources)
         if not self._persistent:
             self._release()
@@ -162,12 +167,9 @@ class GradientTape:
             if g is None and unconnected_gradients == "zero":
                 g = _zeros_like(s)
             out.append(g)
-        return _pack_like(sources, out)
+        return pack_sequence_as(sources, out)
 
     def _backward(self, targets, seeds, sources):
-        from ember.ops.math import add
-        from ember.ops.reduce import unbroadcast
-
         source_ids = {id(s) for s in sources}
         grads: dict = {}
         for t, seed in zip(targets, seeds):
@@ -216,14 +218,14 @@ class GradientTape:
             result.append(g)
         return result
 
-    def jacobian(self, target, sources, unconnected_gradients="none",
-                 parallel_iterations=None, experimental_use_pfor=True):
+    def jacobian(self, target: Tensor, sources: Any,
+                 unconnected_gradients: str | UnconnectedGradients = "none",
+                 parallel_iterations=None, experimental_use_pfor=True) -> Any:
         """The full Jacobian: shape ``target.shape + source.shape`` for each source."""
-        from ember.ops.array import reshape, stack
         if self._used and not self._persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
                                "set of gradients (or jacobians).")
-        flat_sources = _flatten(sources)
+        flat_sources = flatten(sources)
         n = int(np.prod(target.shape)) if target.ndim else 1
         rows = [[] for _ in flat_sources]
         connected = [False] * len(flat_sources)
@@ -242,16 +244,17 @@ class GradientTape:
                 out.append(None)  # as gradient(): None for a source the target ignores
             else:
                 out.append(reshape(stack(r), tuple(target.shape) + tuple(s.shape)))
-        return _pack_like(sources, out)
+        return pack_sequence_as(sources, out)
 
-    def batch_jacobian(self, target, source, unconnected_gradients="none",
-                       parallel_iterations=None, experimental_use_pfor=True):
+    def batch_jacobian(self, target: Tensor, source: Tensor,
+                       unconnected_gradients: str | UnconnectedGradients = "none",
+                       parallel_iterations=None,
+                       experimental_use_pfor=True) -> Tensor | None:
         """Per-example Jacobians: ``[b, i..., j...] = d target[b, i...] / d source[b, j...]``.
 
         Assumes, as TF does, that example ``b`` of the target depends only on example
         ``b`` of the source.
         """
-        from ember.ops.array import reshape, stack
         if self._used and not self._persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
                                "set of gradients (or jacobians).")
@@ -297,32 +300,3 @@ def _ones_like(t):
 def _zeros_like(t):
     dt = t._value.dtype if t._value.dtype.kind == "f" else np.float32
     return Tensor._wrap(np.zeros(t._value.shape, dt))
-
-
-def _flatten(structure) -> list:
-    """Leaves of a nested list/tuple/dict (dicts in sorted key order, as tf.nest)."""
-    if isinstance(structure, dict):
-        out = []
-        for k in sorted(structure):
-            out.extend(_flatten(structure[k]))
-        return out
-    if isinstance(structure, (list, tuple)):
-        out = []
-        for s in structure:
-            out.extend(_flatten(s))
-        return out
-    return [structure]
-
-
-def _pack_like(structure, flat):
-    it = iter(flat)
-
-    def build(s):
-        if isinstance(s, dict):
-            return {k: build(s[k]) for k in sorted(s)}
-        if isinstance(s, (list, tuple)):
-            items = [build(x) for x in s]
-            return type(s)(items) if isinstance(s, list) else tuple(items)
-        return next(it)
-
-    return build(structure)

@@ -1,23 +1,30 @@
 """Tensor (an immutable value) and Variable (mutable, trainable), with TensorFlow's semantics.
 
-A Tensor wraps one ``np.ndarray``. Arithmetic, indexing and comparisons dispatch to
-the ops in ``ember.ops``, so they are recorded by any active ``GradientTape``.
+A Tensor wraps one ``np.ndarray``. This module imports no ops: ``ember/ops/operators.py``
+binds the operators (``+``, ``==``, ``x[i]``, ``.T``) and ``Variable.read_value`` onto these
+classes, so they are ops that any active ``GradientTape`` records.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from ember import dtypes
 from ember.errors import InvalidArgumentError
 
+# What ``convert_to_tensor`` accepts: tensors, arrays, Python scalars and nested lists.
+TensorLike = Union["Tensor", np.ndarray, float, int, bool, str, bytes, Sequence]
+DTypeLike = Union[dtypes.DType, str, type, np.dtype, None]  # noqa: UP007 - as TensorLike
+
 
 class TensorShape(tuple):
     """The shape of a tensor: a tuple of ints (``None`` where unknown) with TF's helpers."""
 
-    def __new__(cls, dims=()):
+    def __new__(cls, dims: Sequence[int | None] | int | None = ()) -> TensorShape:
         if dims is None:
             dims = ()
         if isinstance(dims, int):
@@ -33,14 +40,14 @@ class TensorShape(tuple):
         return len(self)
 
     @property
-    def dims(self):
+    def dims(self) -> list:
         return list(self)
 
     def as_list(self) -> list:
         """The dimensions as a Python list, e.g. ``[2, 3]``."""
         return list(self)
 
-    def num_elements(self):
+    def num_elements(self) -> int | None:
         """The product of the dimensions, or None if any is unknown."""
         if any(d is None for d in self):
             return None
@@ -52,7 +59,7 @@ class TensorShape(tuple):
     def is_fully_defined(self) -> bool:
         return all(d is not None for d in self)
 
-    def is_compatible_with(self, other) -> bool:
+    def is_compatible_with(self, other: Sequence[int | None]) -> bool:
         other = TensorShape(other)
         return len(self) == len(other) and all(
             a is None or b is None or a == b for a, b in zip(self, other))
@@ -88,15 +95,16 @@ class Tensor:
     returns one. ``.numpy()`` gives the NumPy value.
     """
 
-    __slots__ = ("_value", "_keras_logits", "_keras_activation", "__weakref__")
+    __slots__ = ("_value", "_keras_logits", "_keras_activation", "_keras_mask", "__weakref__")
     # Makes ``ndarray + tensor`` call ``Tensor.__radd__`` (a Tensor comes back, as in TF).
     __array_priority__ = 100
 
-    def __init__(self, value, dtype=None):
+    def __init__(self, value: TensorLike, dtype: DTypeLike = None):
         t = convert_to_tensor(value, dtype=dtype)
         self._value = t._value
         self._keras_logits = None
         self._keras_activation = None
+        self._keras_mask = None
 
     @classmethod
     def _wrap(cls, array: np.ndarray) -> Tensor:
@@ -108,6 +116,7 @@ class Tensor:
         t._value = array
         t._keras_logits = None
         t._keras_activation = None
+        t._keras_mask = None
         return t
 
     # -- value and metadata ---------------------------------------------------------
@@ -135,7 +144,7 @@ class Tensor:
     def device(self) -> str:
         return "/job:localhost/replica:0/task:0/device:CPU:0"
 
-    def numpy(self):
+    def numpy(self) -> Any:
         """The value as a NumPy array (a NumPy scalar for a rank-0 tensor)."""
         v = self._value
         return v[()] if v.ndim == 0 else v
@@ -143,11 +152,11 @@ class Tensor:
     def get_shape(self) -> TensorShape:
         return self.shape
 
-    def set_shape(self, shape):
+    def set_shape(self, shape: Sequence[int | None]) -> None:
         if not self.shape.is_compatible_with(shape):
             raise ValueError(f"Tensor's shape {self.shape} is not compatible with {shape}.")
 
-    def ref(self):
+    def ref(self) -> _Ref:
         """A hashable reference to this tensor (tensors compare elementwise, so are unhashable)."""
         return _Ref(self)
 
@@ -159,31 +168,31 @@ class Tensor:
             return v.copy()
         return v
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self._value.ndim == 0:
             raise TypeError("Scalar tensor has no `len()`")
         return self._value.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self._value.ndim == 0:
             raise TypeError("Cannot iterate over a scalar tensor.")
         for i in range(self._value.shape[0]):
             yield self[i]
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         if self._value.size != 1:
             raise ValueError(
                 f"The truth value of a tensor of shape {self.shape} is ambiguous. "
                 "Use tf.reduce_any or tf.reduce_all.")
         return bool(self._value.reshape(()))
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self._value)
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self._value)
 
-    def __index__(self):
+    def __index__(self) -> int:
         if self._value.dtype.kind not in "iu":
             raise TypeError(f"Only integer tensors can be used as an index, got {self.dtype.name}.")
         return int(self._value)
@@ -206,115 +215,52 @@ class Tensor:
         return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
                 f"numpy={_numpy_repr(self.numpy())}>")
 
-    # -- operators: each one is an op, so the tape sees it ---------------------------
-    def __add__(self, other):
-        return _math.add(self, other)
+    # Arithmetic, comparison and indexing operators (``+``, ``==``, ``x[i]``, ``.T``, ...)
+    # are ops: ``ember/ops/operators.py`` binds them onto this class when the ops load.
+    # Declared here for type checkers and editors only.
+    if TYPE_CHECKING:
+        __add__: Callable[[Tensor, TensorLike], Tensor]
+        __radd__: Callable[[Tensor, TensorLike], Tensor]
+        __sub__: Callable[[Tensor, TensorLike], Tensor]
+        __rsub__: Callable[[Tensor, TensorLike], Tensor]
+        __mul__: Callable[[Tensor, TensorLike], Tensor]
+        __rmul__: Callable[[Tensor, TensorLike], Tensor]
+        __truediv__: Callable[[Tensor, TensorLike], Tensor]
+        __rtruediv__: Callable[[Tensor, TensorLike], Tensor]
+        __floordiv__: Callable[[Tensor, TensorLike], Tensor]
+        __rfloordiv__: Callable[[Tensor, TensorLike], Tensor]
+        __mod__: Callable[[Tensor, TensorLike], Tensor]
+        __rmod__: Callable[[Tensor, TensorLike], Tensor]
+        __pow__: Callable[[Tensor, TensorLike], Tensor]
+        __rpow__: Callable[[Tensor, TensorLike], Tensor]
+        __matmul__: Callable[[Tensor, TensorLike], Tensor]
+        __rmatmul__: Callable[[Tensor, TensorLike], Tensor]
+        __and__: Callable[[Tensor, TensorLike], Tensor]
+        __rand__: Callable[[Tensor, TensorLike], Tensor]
+        __or__: Callable[[Tensor, TensorLike], Tensor]
+        __ror__: Callable[[Tensor, TensorLike], Tensor]
+        __xor__: Callable[[Tensor, TensorLike], Tensor]
+        __rxor__: Callable[[Tensor, TensorLike], Tensor]
+        __lt__: Callable[[Tensor, TensorLike], Tensor]
+        __le__: Callable[[Tensor, TensorLike], Tensor]
+        __gt__: Callable[[Tensor, TensorLike], Tensor]
+        __ge__: Callable[[Tensor, TensorLike], Tensor]
+        __neg__: Callable[[Tensor], Tensor]
+        __pos__: Callable[[Tensor], Tensor]
+        __abs__: Callable[[Tensor], Tensor]
+        __invert__: Callable[[Tensor], Tensor]
+        __getitem__: Callable[[Tensor, Any], Tensor]
 
-    def __radd__(self, other):
-        return _math.add(other, self)
+        def __eq__(self, other: object) -> Any: ...  # a bool Tensor (False for None)
 
-    def __sub__(self, other):
-        return _math.subtract(self, other)
+        def __ne__(self, other: object) -> Any: ...
 
-    def __rsub__(self, other):
-        return _math.subtract(other, self)
-
-    def __mul__(self, other):
-        return _math.multiply(self, other)
-
-    def __rmul__(self, other):
-        return _math.multiply(other, self)
-
-    def __truediv__(self, other):
-        return _math.divide(self, other)
-
-    def __rtruediv__(self, other):
-        return _math.divide(other, self)
-
-    def __floordiv__(self, other):
-        return _math.floordiv(self, other)
-
-    def __rfloordiv__(self, other):
-        return _math.floordiv(other, self)
-
-    def __mod__(self, other):
-        return _math.floormod(self, other)
-
-    def __rmod__(self, other):
-        return _math.floormod(other, self)
-
-    def __pow__(self, other):
-        return _math.pow(self, other)
-
-    def __rpow__(self, other):
-        return _math.pow(other, self)
-
-    def __matmul__(self, other):
-        return _math.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _math.matmul(other, self)
-
-    def __neg__(self):
-        return _math.negative(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _math.abs(self)
-
-    def __invert__(self):
-        return _math.logical_not(self)
-
-    def __and__(self, other):
-        return _math.logical_and(self, other)
-
-    def __rand__(self, other):
-        return _math.logical_and(other, self)
-
-    def __or__(self, other):
-        return _math.logical_or(self, other)
-
-    def __ror__(self, other):
-        return _math.logical_or(other, self)
-
-    def __xor__(self, other):
-        return _math.logical_xor(self, other)
-
-    def __eq__(self, other):
-        if other is None:
-            return False
-        return _math.equal(self, other)
-
-    def __ne__(self, other):
-        if other is None:
-            return True
-        return _math.not_equal(self, other)
-
-    def __lt__(self, other):
-        return _math.less(self, other)
-
-    def __le__(self, other):
-        return _math.less_equal(self, other)
-
-    def __gt__(self, other):
-        return _math.greater(self, other)
-
-    def __ge__(self, other):
-        return _math.greater_equal(self, other)
+        @property
+        def T(self) -> Tensor: ...
 
     __hash__ = None  # elementwise __eq__, as TF: use ``tensor.ref()`` as a dict key
 
-    def __getitem__(self, key):
-        return _array.getitem(self, key)
-
-    # -- a few TF methods ----------------------------------------------------------
-    @property
-    def T(self):  # noqa: N802 - NumPy's name
-        return _array.transpose(self)
-
-    def __copy__(self):
+    def __copy__(self) -> Tensor:
         return self
 
     def __deepcopy__(self, memo):
@@ -329,7 +275,7 @@ class _Ref:
     def __init__(self, t):
         self._t = t
 
-    def deref(self):
+    def deref(self) -> Tensor:
         return self._t
 
     def __hash__(self):
@@ -352,8 +298,10 @@ class Variable(Tensor):
 
     __slots__ = ("_trainable", "_name", "constraint", "_path")
 
-    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None,
-                 shape=None, constraint=None, **kwargs):
+    def __init__(self, initial_value: TensorLike | Callable[[], TensorLike] | None = None,
+                 trainable: bool = True, name: str | None = None, dtype: DTypeLike = None,
+                 shape: Sequence[int | None] | None = None,
+                 constraint: Callable[[Tensor], Tensor] | None = None, **kwargs):
         if initial_value is None:
             raise ValueError("Variable needs an `initial_value`; received None.")
         if callable(initial_value):
@@ -366,6 +314,7 @@ class Variable(Tensor):
         self._value = value
         self._keras_logits = None
         self._keras_activation = None
+        self._keras_mask = None
         self._trainable = bool(trainable)
         self._name = name if name is not None else "Variable"
         self._path = None
@@ -384,10 +333,10 @@ class Variable(Tensor):
         return self._trainable
 
     @trainable.setter
-    def trainable(self, value):
+    def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
 
-    def numpy(self):
+    def numpy(self) -> Any:
         # A copy, as TF gives: later in-place updates must not change what the user holds.
         v = self._value
         return v[()] if v.ndim == 0 else v.copy()
@@ -402,18 +351,17 @@ class Variable(Tensor):
         return self._value
 
     @storage.setter
-    def storage(self, array: np.ndarray):
+    def storage(self, array: np.ndarray) -> None:
         if array.shape != self._value.shape or array.dtype != self._value.dtype:
             raise ValueError(f"Variable '{self._name}' storage must keep shape "
                              f"{self._value.shape} and dtype {self._value.dtype}; received "
                              f"{array.shape} {array.dtype}.")
         self._value = array
 
-    def read_value(self) -> Tensor:
-        return _array.identity(self)
+    if TYPE_CHECKING:  # bound by ember/ops/operators.py (each read is an Identity op)
+        def read_value(self) -> Tensor: ...
 
-    def value(self) -> Tensor:
-        return _array.identity(self)
+        def value(self) -> Tensor: ...
 
     def _checked(self, value, what):
         t = convert_to_tensor(value, dtype=self.dtype)
@@ -427,18 +375,21 @@ class Variable(Tensor):
                 f"of shape {tuple(self._value.shape)}: the shapes must match.")
         return v
 
-    def assign(self, value, use_locking=None, name=None, read_value=True):
+    def assign(self, value: TensorLike, use_locking=None, name=None,
+               read_value: bool = True) -> Variable:
         """Sets the variable's value in place; the shape and dtype must match."""
         v = self._checked(value, "assign")
         np.copyto(self._value, v)
         return self
 
-    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+    def assign_add(self, delta: TensorLike, use_locking=None, name=None,
+                   read_value: bool = True) -> Variable:
         """Adds ``delta`` to the variable in place."""
         self._value += self._checked(delta, "assign_add")
         return self
 
-    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+    def assign_sub(self, delta: TensorLike, use_locking=None, name=None,
+                   read_value: bool = True) -> Variable:
         """Subtracts ``delta`` from the variable in place."""
         self._value -= self._checked(delta, "assign_sub")
         return self
@@ -511,7 +462,8 @@ def _infer_array(value) -> np.ndarray:
     return arr
 
 
-def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
+def convert_to_tensor(value: TensorLike, dtype: DTypeLike = None, dtype_hint: DTypeLike = None,
+                      name: str | None = None) -> Tensor:
     """Converts a Tensor, NumPy array, Python scalar or (nested) list to a Tensor.
 
     Python floats become float32 and ints int32 (TF's rule); NumPy arrays keep their
@@ -554,14 +506,14 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     return Tensor._wrap(arr)
 
 
-def constant(value, dtype=None, shape=None, name=None) -> Tensor:
+def constant(value: TensorLike, dtype: DTypeLike = None,
+             shape: Sequence[int] | None = None, name: str | None = None) -> Tensor:
     """Creates a constant tensor: ``tf.constant([[1, 2.]])`` is float32, ``tf.constant(15)`` int32.
 
     Unlike ``convert_to_tensor``, it copies NumPy arrays and may cast or reshape.
     """
     if isinstance(value, Tensor):
-        t = value if dtype is None else _math.cast(value, dtype)
-        arr = t._value.copy()
+        arr = value._value.copy() if dtype is None else _cast_copy(value, dtype)
     elif dtype is not None:
         want = dtypes.as_dtype(dtype)
         if want is dtypes.string:
@@ -587,7 +539,26 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     return Tensor._wrap(arr)
 
 
-def as_array(x) -> np.ndarray:
+def _cast_copy(t: Tensor, dtype) -> np.ndarray:
+    # tf.constant(tensor, dtype) copies, so no gradient flows: a plain NumPy cast with
+    # ``tf.cast``'s rules (floats truncate toward zero; strings convert to nothing else).
+    want = dtypes.as_dtype(dtype)
+    v = t._value
+    if v.dtype == want._np:
+        return v.copy()
+    if want is dtypes.string or v.dtype.kind == "O":
+        raise InvalidArgumentError(f"Cast: cannot cast {t.dtype.name} to {want.name}.")
+    if want.is_integer and v.dtype.kind == "f":
+        return np.trunc(v).astype(want._np)
+    return v.astype(want._np)
+
+
+def ensure_tensor(x: TensorLike) -> Tensor:
+    """``x`` itself if it is a Tensor, else ``convert_to_tensor(x)``: the ops' operand fast path."""
+    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+
+
+def as_array(x: TensorLike) -> np.ndarray:
     """The ndarray behind a Tensor or Variable, without copying (other values: ``np.asarray``).
 
     The one accessor Keras code uses to read values (metrics, callbacks, summaries). Treat
@@ -598,11 +569,6 @@ def as_array(x) -> np.ndarray:
     return np.asarray(x)
 
 
-def is_tensor(x) -> bool:
+def is_tensor(x: object) -> bool:
     return isinstance(x, Tensor)
 
-
-# The operator methods above call into the ops; ``ember.ops`` binds these when it loads
-# (the ops import this module, so importing them here would be circular).
-_array = None
-_math = None

@@ -42,9 +42,7 @@ class TensorSpec:
 
     def is_compatible_with(self, other) -> bool:
         """True when ``other`` (a spec or a tensor) has this dtype and a shape that fits."""
-        if isinstance(other, TensorSpec):
-            shape, dtype = other.shape, other.dtype
-        elif isinstance(other, Tensor):
+        if isinstance(other, (TensorSpec, Tensor)):
             shape, dtype = other.shape, other.dtype
         else:
             return False

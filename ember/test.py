@@ -47,17 +47,17 @@ class TestCase(unittest.TestCase):
         from ember import nest
         return nest.map_structure(lambda t: t.numpy() if isinstance(t, Tensor) else t, tensors)
 
-    def assertAllClose(self, a, b, rtol=1e-6, atol=1e-6, msg=None):  # noqa: N802 - TF's name
+    def assertAllClose(self, a, b, rtol=1e-6, atol=1e-6, msg=None):
         np.testing.assert_allclose(_np(a), _np(b), rtol=rtol, atol=atol, err_msg=msg or "")
 
-    def assertAllEqual(self, a, b, msg=None):  # noqa: N802 - TF's name
+    def assertAllEqual(self, a, b, msg=None):
         np.testing.assert_array_equal(_np(a), _np(b), err_msg=msg or "")
 
-    def assertNotAllClose(self, a, b, rtol=1e-6, atol=1e-6, msg=None):  # noqa: N802
+    def assertNotAllClose(self, a, b, rtol=1e-6, atol=1e-6, msg=None):
         if np.allclose(_np(a), _np(b), rtol=rtol, atol=atol):
             raise AssertionError(msg or f"The two values are close at all elements: {a} {b}")
 
-    def assertShapeEqual(self, a, b, msg=None):  # noqa: N802 - TF's name
+    def assertShapeEqual(self, a, b, msg=None):
         self.assertEqual(tuple(_np(a).shape), tuple(np.shape(_np(b))), msg)
 
 

@@ -1,77 +1,37 @@
-"""``keras.backend`` (``K``): global Keras settings and the Keras-2 functions course code calls.
+"""``keras.backend`` (``K``): the Keras-2 functions course code calls, over Ember ops and losses.
 
 Settings: ``epsilon()`` (1e-7, the fuzz factor every probability clip uses), ``floatx()``
-('float32'), ``image_data_format()`` ('channels_last') and ``clear_session()``.
+('float32'), ``image_data_format()`` ('channels_last') and ``clear_session()``; they live in
+``ember.keras.settings`` and names in ``ember.keras.naming``, re-exported here.
 
 The tensor functions are thin wrappers over Ember ops with Keras's argument names
 (``K.mean(x, axis=None, keepdims=False)``, ``K.clip(x, min_value, max_value)``, ...). The
-three cross-entropies are the elementwise "backend" forms the losses build on, written as
-Keras 3's TensorFlow backend writes them (``keras/src/backend/tensorflow/nn.py``):
-
-    binary:      -[t·log(o) + (1-t)·log(1-o)],        o clipped to [ε, 1-ε]
-    categorical: -Σ t·log(o / Σo),                     clipped to [ε, 1-ε] after normalising
-    sparse:      -log softmax(log(clip(o)))[label]     (one fused op)
-
-When ``output`` is the result of a softmax/sigmoid that kept its logits
-(``output._keras_logits``), the exact "with logits" form is used instead, as TF does.
+cross-entropies are the elementwise backend forms that ``ember.keras.losses`` defines.
 """
 
 from __future__ import annotations
-
-import builtins
-import collections
-import math
-import re
-import warnings
 
 import numpy as np
 
 from ember import dtypes, ops
 from ember import random as _random
-from ember.errors import InvalidArgumentError
+from ember.keras import naming as _naming
+from ember.keras.losses.crossentropy import (
+    backend_binary_crossentropy,
+    backend_categorical_crossentropy,
+    backend_sparse_categorical_crossentropy,
+)
+from ember.keras.naming import auto_name, get_uid, to_snake_case, uniquify  # noqa: F401
+from ember.keras.settings import (  # noqa: F401 - Keras's backend exposes the settings
+    epsilon,
+    floatx,
+    image_data_format,
+    set_epsilon,
+    set_floatx,
+    set_image_data_format,
+)
 from ember.ops import nn as _nn
-from ember.tensor import Tensor, Variable, convert_to_tensor
-
-_config = {"epsilon": 1e-7, "floatx": "float32", "image_data_format": "channels_last"}
-_FLOATS = ("float16", "float32", "float64")
-
-
-# -- settings ---------------------------------------------------------------------------
-
-def epsilon() -> float:
-    """The fuzz factor used to keep logs and divisions finite (default 1e-7)."""
-    return _config["epsilon"]
-
-
-def set_epsilon(value):
-    """Sets the fuzz factor returned by ``epsilon()``."""
-    _config["epsilon"] = float(value)
-
-
-def floatx() -> str:
-    """The default float type as a string (default 'float32')."""
-    return _config["floatx"]
-
-
-def set_floatx(value):
-    """Sets the default float type: 'float16', 'float32' or 'float64'."""
-    name = dtypes.as_dtype(value).name if not isinstance(value, str) else value
-    if name not in _FLOATS:
-        raise ValueError(f"Unknown `floatx` value: {value!r}. Expected one of {list(_FLOATS)}.")
-    _config["floatx"] = name
-
-
-def image_data_format() -> str:
-    """'channels_last' (default, images are (H, W, C)) or 'channels_first'."""
-    return _config["image_data_format"]
-
-
-def set_image_data_format(data_format):
-    """Sets the image data format: 'channels_last' or 'channels_first'."""
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError("The `data_format` argument must be one of 'channels_first', "
-                         f"'channels_last'. Received: data_format={data_format!r}")
-    _config["image_data_format"] = data_format
+from ember.tensor import Tensor, Variable, as_array, convert_to_tensor
 
 
 def backend() -> str:
@@ -79,147 +39,12 @@ def backend() -> str:
     return "tensorflow"
 
 
-# -- names ------------------------------------------------------------------------------
-
-_name_uids: collections.defaultdict = collections.defaultdict(int)
-
-
-def to_snake_case(name: str) -> str:
-    """'SparseCategoricalAccuracy' -> 'sparse_categorical_accuracy', 'AUC' -> 'auc'."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def uniquify(name: str) -> str:
-    """'auc', then 'auc_1', 'auc_2', ... (until ``clear_session``), as Keras names objects."""
-    n = _name_uids[name]
-    _name_uids[name] += 1
-    return name if n == 0 else f"{name}_{n}"
-
-
-def auto_name(class_name: str) -> str:
-    """A unique snake_case name for an unnamed metric or loss of class ``class_name``."""
-    return uniquify(to_snake_case(class_name))
-
-
-def get_uid(prefix: str = "") -> int:
-    """Keras 2's per-prefix counter: 1 on the first call, then 2, 3, ..."""
-    _name_uids["uid:" + prefix] += 1
-    return _name_uids["uid:" + prefix]
-
-
 def clear_session(free_memory=True):
     """Resets the global state: auto-generated names start again ('dense', 'auc', ...)."""
-    _name_uids.clear()
-    try:
-        from ember.keras.layers.layer import reset_name_counters
-    except ImportError:  # layers not available: nothing else holds names
-        return
-    reset_name_counters()
+    _naming.reset()
 
 
-# -- conversion helpers -----------------------------------------------------------------
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
-
-
-def _float_tensor(x) -> Tensor:
-    """A float tensor: Tensors and float arrays keep their dtype; the rest become floatx."""
-    if isinstance(x, Tensor):
-        return x if x._value.dtype.kind == "f" else ops.cast(x, floatx())
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return Tensor._wrap(x)
-    return Tensor._wrap(np.asarray(x, dtype=floatx()))
-
-
-def _like(y, ref: Tensor) -> Tensor:
-    """``y`` as a tensor of ``ref``'s dtype (targets, weights: never watched by a tape)."""
-    dt = ref._value.dtype
-    if isinstance(y, Tensor):
-        return y if y._value.dtype == dt else ops.cast(y, dt)
-    return Tensor._wrap(np.asarray(y, dtype=dt))
-
-
-def _logits_of(output: Tensor, kind: str):
-    """The logits kept on a softmax/sigmoid output (``_keras_logits``), or None.
-
-    They are trusted only if ``output`` really is ``kind`` of them, checked on the first row:
-    a softmax output fed to binary cross-entropy (a common slip) must not silently be scored
-    as if it were a sigmoid.
-    """
-    logits = getattr(output, "_keras_logits", None)
-    if logits is None:
-        return None
-    if not isinstance(logits, Tensor):
-        logits = logits.get()
-    if output._keras_activation == kind:
-        return logits  # made by Ember's own sigmoid/softmax: no need to check the numbers
-    o, z = output._value, logits._value
-    if o.shape != z.shape or o.size == 0:
-        return None
-    first = (0,) * (o.ndim - 1) if o.ndim else ()
-    o0, z0 = np.atleast_1d(o[first]), np.atleast_1d(z[first])
-    n = o0.shape[0]
-    if n > 32:  # NumPy pays off only on long rows; short ones are cheaper in plain Python
-        z0 = z0.astype(np.float64)
-        if kind == "sigmoid":
-            ref = 0.5 * (1.0 + np.tanh(0.5 * z0))
-        else:
-            e = np.exp(z0 - z0.max())
-            ref = e / e.sum()
-        ok = float(np.max(np.abs(o0 - ref) - 1e-3 * np.abs(ref))) <= 1e-5
-    else:
-        zs, os_ = z0.tolist(), o0.tolist()
-        if kind == "sigmoid":
-            ref = [0.5 * (1.0 + math.tanh(0.5 * v)) for v in zs]
-        else:
-            top = builtins.max(zs)
-            e = [math.exp(v - top) for v in zs]
-            total = builtins.sum(e)
-            ref = [v / total for v in e]
-        ok = builtins.all(builtins.abs(a - b) <= 1e-5 + 1e-3 * b for a, b in zip(os_, ref))
-    return logits if ok else None
-
-
-def _get_logits(output, from_logits, kind, fn_name):
-    logits = _logits_of(output, kind)
-    if logits is None:
-        return output, from_logits
-    if from_logits:
-        warnings.warn(f"`{fn_name}` received `from_logits=True`, but the `output` argument was "
-                      f"produced by a {kind} activation and thus does not represent logits. "
-                      "Was this intended?", stacklevel=3)
-    return logits, True
-
-
-def _shape_error(fn_name, target_shape, output_shape, advice=""):
-    return ValueError(f"{fn_name}: y_true (target) has shape {tuple(target_shape)} but y_pred "
-                      f"(output) has shape {tuple(output_shape)}; they must be the same shape."
-                      + (" " + advice if advice else ""))
-
-
-def _check_same_shape(fn_name, target: Tensor, output: Tensor):
-    ts, os_ = target._value.shape, output._value.shape
-    if ts == os_:
-        return
-    advice = ""
-    if len(ts) + 1 == len(os_) and ts == os_[:-1] and os_[-1] > 1:
-        advice = ("y_true looks like integer class labels: use "
-                  "loss='sparse_categorical_crossentropy', or one-hot encode the labels "
-                  "(keras.utils.to_categorical).")
-    elif len(ts) == len(os_) and ts[:-1] == os_[:-1] and ts[-1] == 1 and os_[-1] > 1:
-        advice = ("y_true holds one integer class label per sample: use "
-                  "loss='sparse_categorical_crossentropy', or one-hot encode the labels "
-                  "(keras.utils.to_categorical).")
-    elif len(ts) == len(os_) and ts[:-1] == os_[:-1]:
-        advice = (f"The model's last layer has {os_[-1]} units but the labels have "
-                  f"{ts[-1]} values per sample: make them agree.")
-    raise _shape_error(fn_name, ts, os_, advice)
-
-
-# -- the three cross-entropies ----------------------------------------------------------
+# -- the cross-entropies (elementwise backend forms) ------------------------------------
 
 def binary_crossentropy(target, output, from_logits=False):
     """Elementwise -[t·log(o) + (1-t)·log(1-o)], with o clipped to [ε, 1-ε].
@@ -232,21 +57,7 @@ def binary_crossentropy(target, output, from_logits=False):
     Returns:
         A tensor of the same shape as ``output``.
     """
-    return _binary_crossentropy(target, output, from_logits, "binary_crossentropy")
-
-
-def _binary_crossentropy(target, output, from_logits, fn_name):
-    output = _float_tensor(output)
-    target = _like(target, output)
-    _check_same_shape(fn_name, target, output)
-    output, from_logits = _get_logits(output, from_logits, "sigmoid", fn_name)
-    if from_logits:
-        return _nn.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
-    eps = epsilon()
-    o = ops.clip_by_value(output, eps, 1.0 - eps)
-    bce = ops.add(ops.multiply(target, ops.log(o)),
-                  ops.multiply(ops.subtract(1.0, target), ops.log(ops.subtract(1.0, o))))
-    return ops.negative(bce)
+    return backend_binary_crossentropy(target, output, from_logits)
 
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
@@ -261,30 +72,11 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     Returns:
         A tensor with ``axis`` removed.
     """
-    return _categorical_crossentropy(target, output, from_logits, axis,
-                                     "categorical_crossentropy")
-
-
-def _categorical_crossentropy(target, output, from_logits, axis, fn_name):
-    output = _float_tensor(output)
-    target = _like(target, output)
-    if output.ndim < 1:
-        raise ValueError(f"{fn_name}: y_pred (output) must be at least rank 1. Received: "
-                         f"output.shape={tuple(output.shape)}")
-    _check_same_shape(fn_name, target, output)
-    output, from_logits = _get_logits(output, from_logits, "softmax", fn_name)
-    if from_logits:
-        return _nn.softmax_cross_entropy_with_logits(labels=target, logits=output, axis=axis)
-    eps = epsilon()
-    o = ops.divide(output, ops.reduce_sum(output, axis=axis, keepdims=True))
-    o = ops.clip_by_value(o, eps, 1.0 - eps)
-    return ops.negative(ops.reduce_sum(ops.multiply(target, ops.log(o)), axis=axis))
+    return backend_categorical_crossentropy(target, output, from_logits, axis)
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """-log p[label] per sample: one fused softmax cross-entropy op on the logits.
-
-    With probabilities (``from_logits=False``), the logits are log(clip(o, ε, 1-ε)).
 
     Args:
         target: integer class indices, shape ``output.shape[:-1]`` (or with a trailing 1).
@@ -299,45 +91,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         InvalidArgumentError: a label outside [0, number of classes).
         ValueError: shapes that do not fit.
     """
-    return _sparse_categorical_crossentropy(target, output, from_logits, axis,
-                                            "sparse_categorical_crossentropy")
-
-
-def _sparse_labels(target, output_shape, fn_name) -> np.ndarray:
-    labels = target._value if isinstance(target, Tensor) else np.asarray(target)
-    n = len(output_shape)
-    if labels.ndim == n and n and labels.shape[-1] == 1:
-        labels = labels.reshape(labels.shape[:-1])
-    if labels.shape != tuple(output_shape[:-1]):
-        ts = tuple(np.shape(target._value if isinstance(target, Tensor) else target))
-        advice = (f"It expects one integer class index per sample: y_true of shape "
-                  f"{tuple(output_shape[:-1])} or {tuple(output_shape[:-1]) + (1,)}.")
-        if len(ts) == n and ts == tuple(output_shape):
-            advice += (" Your labels look one-hot encoded: use loss='categorical_crossentropy' "
-                       "(or convert them with np.argmax(y, axis=-1)).")
-        raise ValueError(f"{fn_name}: y_true (target) has shape {ts} but y_pred (output) has "
-                         f"shape {tuple(output_shape)}. {advice}")
-    return labels
-
-
-def _sparse_categorical_crossentropy(target, output, from_logits, axis, fn_name):
-    output = _float_tensor(output)
-    if output.ndim < 1:
-        raise ValueError(f"{fn_name}: y_pred (output) must be at least rank 1. Received: "
-                         f"output.shape={tuple(output.shape)}")
-    if axis not in (-1, output.ndim - 1):
-        perm = [i for i in range(output.ndim) if i != axis % output.ndim] + [axis % output.ndim]
-        output = ops.transpose(output, perm)
-    labels = _sparse_labels(target, output._value.shape, fn_name)
-    output, from_logits = _get_logits(output, from_logits, "softmax", fn_name)
-    if not from_logits:
-        eps = epsilon()
-        output = ops.log(ops.clip_by_value(output, eps, 1.0 - eps))
-    try:
-        return _nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=output)
-    except InvalidArgumentError as e:
-        raise InvalidArgumentError(
-            str(e).replace("sparse_softmax_cross_entropy_with_logits", fn_name)) from None
+    return backend_sparse_categorical_crossentropy(target, output, from_logits, axis)
 
 
 # -- Keras-2 tensor functions -----------------------------------------------------------
@@ -347,8 +101,8 @@ def _axis(axis):
 
 
 def _floaty(x) -> Tensor:
-    x = _t(x)
-    return ops.cast(x, floatx()) if x._value.dtype.kind == "b" else x
+    x = convert_to_tensor(x)
+    return ops.cast(x, floatx()) if as_array(x).dtype.kind == "b" else x
 
 
 def mean(x, axis=None, keepdims=False):
@@ -356,7 +110,7 @@ def mean(x, axis=None, keepdims=False):
     return ops.reduce_mean(_floaty(x), axis=_axis(axis), keepdims=keepdims)
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def sum(x, axis=None, keepdims=False):
     """Sum over ``axis`` (all axes by default)."""
     return ops.reduce_sum(_floaty(x), axis=_axis(axis), keepdims=keepdims)
 
@@ -365,12 +119,12 @@ def prod(x, axis=None, keepdims=False):
     return ops.reduce_prod(_floaty(x), axis=_axis(axis), keepdims=keepdims)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def max(x, axis=None, keepdims=False):
     """Maximum over ``axis`` (all axes by default)."""
     return ops.reduce_max(x, axis=_axis(axis), keepdims=keepdims)
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def min(x, axis=None, keepdims=False):
     """Minimum over ``axis`` (all axes by default)."""
     return ops.reduce_min(x, axis=_axis(axis), keepdims=keepdims)
 
@@ -383,12 +137,12 @@ def var(x, axis=None, keepdims=False):
     return ops.reduce_variance(_floaty(x), axis=_axis(axis), keepdims=keepdims)
 
 
-def any(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
-    return ops.reduce_any(ops.cast(_t(x), "bool"), axis=_axis(axis), keepdims=keepdims)
+def any(x, axis=None, keepdims=False):
+    return ops.reduce_any(ops.cast(x, "bool"), axis=_axis(axis), keepdims=keepdims)
 
 
-def all(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
-    return ops.reduce_all(ops.cast(_t(x), "bool"), axis=_axis(axis), keepdims=keepdims)
+def all(x, axis=None, keepdims=False):
+    return ops.reduce_all(ops.cast(x, "bool"), axis=_axis(axis), keepdims=keepdims)
 
 
 def square(x):
@@ -397,7 +151,7 @@ def square(x):
 
 def sqrt(x):
     """√x, with negative inputs clipped to 0 first (as Keras 2)."""
-    x = _t(x)
+    x = convert_to_tensor(x)
     return ops.sqrt(ops.maximum(x, 0.0))
 
 
@@ -409,7 +163,7 @@ def log(x):
     return ops.log(x)
 
 
-def abs(x):  # noqa: A001 - Keras's name
+def abs(x):
     return ops.abs(x)
 
 
@@ -417,7 +171,7 @@ def sign(x):
     return ops.sign(x)
 
 
-def pow(x, a):  # noqa: A001 - Keras's name
+def pow(x, a):
     return ops.pow(x, a)
 
 
@@ -447,7 +201,7 @@ def less(x, y):
 
 def clip(x, min_value, max_value):
     """Clamps into [min_value, max_value] (None means unbounded; max below min becomes min)."""
-    x = _t(x)
+    x = convert_to_tensor(x)
     lo = -np.inf if min_value is None else min_value
     hi = np.inf if max_value is None else max_value
     if not isinstance(lo, Tensor) and not isinstance(hi, Tensor) and hi < lo:
@@ -457,7 +211,7 @@ def clip(x, min_value, max_value):
 
 def dot(x, y):
     """Matrix product; for N-D inputs contracts x's last axis with y's second-to-last."""
-    x, y = _t(x), _t(y)
+    x, y = convert_to_tensor(x), convert_to_tensor(y)
     if x.ndim == 2 and y.ndim == 2:
         return ops.matmul(x, y)
     y_axis = y.ndim - 2 if y.ndim >= 2 else 0
@@ -466,7 +220,7 @@ def dot(x, y):
 
 def batch_dot(x, y, axes=None):
     """Batched dot product: ``x[i] · y[i]`` for each sample (2-D or 3-D inputs)."""
-    x, y = _t(x), _t(y)
+    x, y = convert_to_tensor(x), convert_to_tensor(y)
     if axes is None:
         axes = (x.ndim - 1, y.ndim - 2 if y.ndim > 2 else y.ndim - 1)
     if isinstance(axes, int):
@@ -498,7 +252,7 @@ def cast(x, dtype):
 
 def dtype(x) -> str:
     """The dtype of ``x`` as a string, e.g. 'float32'."""
-    return _t(x).dtype.name
+    return convert_to_tensor(x).dtype.name
 
 
 def constant(value, dtype=None, shape=None, name=None):
@@ -509,25 +263,29 @@ def constant(value, dtype=None, shape=None, name=None):
 def variable(value, dtype=None, name=None, constraint=None):
     """A Variable holding ``value`` as ``dtype`` (default floatx)."""
     v = value.numpy() if isinstance(value, Tensor) else value
-    return Variable(np.asarray(v, dtype=dtypes.as_dtype(dtype or floatx())._np), name=name,
+    return Variable(np.asarray(v, dtype=_np_dtype(dtype)), name=name,
                     constraint=constraint)
+
+
+def _np_dtype(dtype):
+    return dtypes.as_dtype(dtype or floatx()).as_numpy_dtype
 
 
 def zeros(shape, dtype=None, name=None):
     """A Variable of zeros (Keras 2's ``K.zeros`` returns a variable)."""
-    return Variable(np.zeros(_shape_tuple(shape), dtypes.as_dtype(dtype or floatx())._np),
+    return Variable(np.zeros(_shape_tuple(shape), _np_dtype(dtype)),
                     name=name)
 
 
 def ones(shape, dtype=None, name=None):
     """A Variable of ones."""
-    return Variable(np.ones(_shape_tuple(shape), dtypes.as_dtype(dtype or floatx())._np),
+    return Variable(np.ones(_shape_tuple(shape), _np_dtype(dtype)),
                     name=name)
 
 
 def eye(size, dtype=None, name=None):
     n, m = (size, size) if isinstance(size, int) else tuple(size)
-    return Variable(np.eye(n, m, dtype=dtypes.as_dtype(dtype or floatx())._np), name=name)
+    return Variable(np.eye(n, m, dtype=_np_dtype(dtype)), name=name)
 
 
 def zeros_like(x, dtype=None, name=None):
@@ -540,7 +298,7 @@ def ones_like(x, dtype=None, name=None):
 
 def _shape_tuple(shape):
     if isinstance(shape, Tensor):
-        shape = shape._value.tolist()
+        shape = shape.numpy().tolist()
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     return tuple(int(d) for d in shape)
@@ -555,7 +313,7 @@ def int_shape(x):
     """The shape as a tuple of Python ints, e.g. (None, 10) for a symbolic input."""
     if hasattr(x, "shape") and not isinstance(x, (Tensor, np.ndarray)):
         return tuple(x.shape)
-    return tuple(int(d) for d in np.shape(x._value if isinstance(x, Tensor) else x))
+    return tuple(int(d) for d in np.shape(as_array(x)))
 
 
 def ndim(x) -> int:
@@ -576,8 +334,8 @@ def flatten(x):
 
 def batch_flatten(x):
     """(batch, d1, d2, ...) -> (batch, d1·d2·...)."""
-    x = _t(x)
-    return ops.reshape(x, [x._value.shape[0], -1])
+    x = convert_to_tensor(x)
+    return ops.reshape(x, [as_array(x).shape[0], -1])
 
 
 def expand_dims(x, axis=-1):
@@ -594,7 +352,7 @@ def permute_dimensions(x, pattern):
 
 def concatenate(tensors, axis=-1):
     """Joins tensors along ``axis`` (default the last)."""
-    tensors = [_t(t) for t in tensors]
+    tensors = [convert_to_tensor(t) for t in tensors]
     if axis < 0:
         axis += tensors[0].ndim
     return ops.concat(tensors, axis=axis)
@@ -620,10 +378,10 @@ def stop_gradient(variables):
 
 def in_top_k(predictions, targets, k):
     """Whether each target's prediction is among the k largest of its row (ties count in)."""
-    p = np.asarray(_t(predictions)._value)
-    t = np.asarray(_t(targets)._value).astype(np.intp).reshape(-1)
+    p = as_array(predictions)
+    t = as_array(targets).astype(np.intp).reshape(-1)
     picked = p[np.arange(p.shape[0]), t]
-    return Tensor._wrap((np.sum(p > picked[:, None], axis=-1) < k) & np.isfinite(picked))
+    return convert_to_tensor((np.sum(p > picked[:, None], axis=-1) < k) & np.isfinite(picked))
 
 
 def get_value(x):
@@ -641,7 +399,7 @@ def set_value(x, value):
     """Assigns ``value`` (a NumPy array or number) to variable ``x`` in place."""
     if not isinstance(x, Variable):
         raise TypeError(f"set_value needs a Variable; received {type(x).__name__}.")
-    x.assign(np.asarray(value, dtype=x._value.dtype))
+    x.assign(np.asarray(value, dtype=as_array(x).dtype))
 
 
 def batch_set_value(tuples):
@@ -649,7 +407,7 @@ def batch_set_value(tuples):
         set_value(x, value)
 
 
-def eval(x):  # noqa: A001 - Keras's name
+def eval(x):
     """The value of ``x`` as a NumPy array."""
     return get_value(x)
 
@@ -685,7 +443,7 @@ def random_bernoulli(shape, p=0.0, dtype=None, seed=None):
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     """max(x, 0), with Keras 2's optional negative slope ``alpha``, cap and threshold."""
-    x = _t(x)
+    x = convert_to_tensor(x)
     if alpha == 0.0 and max_value is None and threshold == 0.0:
         return ops.relu(x)
     above = ops.greater(x, threshold)

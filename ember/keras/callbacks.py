@@ -31,6 +31,7 @@ whether anybody reads per-batch logs at all.
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import csv
 import math
 import os
@@ -39,6 +40,7 @@ import warnings
 
 import numpy as np
 
+from ember import nest
 from ember.keras.utils.progbar import Progbar, _stdout_is_interactive
 
 __all__ = [
@@ -197,20 +199,21 @@ def _listens(callback, name: str) -> bool:
 
 
 def _flatten(callbacks) -> list:
+    """The callbacks of a (nested) list, each checked to be a Callback instance."""
     if callbacks is None:
         return []
-    if isinstance(callbacks, Callback):
-        return [callbacks]
-    if isinstance(callbacks, (list, tuple)):
-        return [c for item in callbacks for c in _flatten(item)]
-    if isinstance(callbacks, type) and issubclass(callbacks, Callback):
-        hint = f"; did you mean {callbacks.__name__}()?"
-    else:
-        hint = ""
-    raise TypeError(
-        "Expected `callbacks` to be a list of keras.callbacks.Callback instances. "
-        f"Received: {callbacks!r}{hint}"
-    )
+    flat = nest.flatten(callbacks)
+    for item in flat:
+        if not isinstance(item, Callback):
+            if isinstance(item, type) and issubclass(item, Callback):
+                hint = f"; did you mean {item.__name__}()?"
+            else:
+                hint = ""
+            raise TypeError(
+                "Expected `callbacks` to be a list of keras.callbacks.Callback instances. "
+                f"Received: {callbacks!r}{hint}"
+            )
+    return flat
 
 
 def _pythonify_logs(logs) -> dict:
@@ -220,10 +223,8 @@ def _pythonify_logs(logs) -> dict:
         if isinstance(value, dict):
             result.update(_pythonify_logs(value))
             continue
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             value = float(value)
-        except (TypeError, ValueError):
-            pass
         result[key] = value
     return result
 
@@ -1011,7 +1012,7 @@ class CSVLogger(Callback):
             mode = "w"
         if self.csv_file is not None and not self.csv_file.closed:
             self.csv_file.close()
-        self.csv_file = open(self.filename, mode, newline="")
+        self.csv_file = open(self.filename, mode, newline="")  # noqa: SIM115 - open across epochs
         self.writer = None
         self.keys = None
 
@@ -1059,7 +1060,9 @@ class ModelCheckpoint(_MonitorCallback):
 
     Args:
         filepath: Path to save to; must end in ``.weights.h5`` when
-            ``save_weights_only``, else in ``.keras`` or ``.h5``.
+            ``save_weights_only``, else in ``.keras`` or ``.h5`` (Keras's rule; Ember's own
+            ``Model.save`` writes only weights files so far and raises on those names, so
+            use ``save_weights_only=True`` with Ember models).
         monitor: Quantity watched by ``save_best_only``. Defaults to ``"val_loss"``.
         verbose: 1 prints each save or skip. Defaults to 0.
         save_best_only: Whether to save only on an improvement. Defaults to False.

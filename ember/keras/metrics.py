@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+from collections.abc import Callable
 
 import numpy as np
 
 from ember import dtypes
-from ember import tape as _tape
-from ember.keras import backend as K
 from ember.keras import losses as _losses
 from ember.keras.losses import (  # noqa: F401 - Keras re-exports these as metric functions
     KLD,
@@ -56,7 +55,11 @@ from ember.keras.losses import (  # noqa: F401 - Keras re-exports these as metri
     squared_hinge,
 )
 from ember.keras.losses import squeeze_or_expand_to_same_rank as _align
-from ember.tensor import Tensor, Variable
+from ember.keras.losses.serialization import unknown_identifier
+from ember.keras.naming import auto_name, to_snake_case
+from ember.keras.settings import epsilon, floatx
+from ember.record import RECORDING
+from ember.tensor import Tensor, Variable, as_array, convert_to_tensor
 
 NEG_INF = -1e10
 
@@ -64,7 +67,7 @@ NEG_INF = -1e10
 @contextlib.contextmanager
 def _no_tape():
     """Pauses every recording tape: metric arithmetic must not land on a training tape."""
-    tapes = list(_tape._recording)
+    tapes = list(RECORDING)
     if not tapes:
         yield
         return
@@ -72,12 +75,6 @@ def _no_tape():
         for t in tapes:
             stack.enter_context(t.stop_recording())
         yield
-
-
-def _np(x) -> np.ndarray:
-    if isinstance(x, Tensor):
-        return x._value
-    return np.asarray(x)
 
 
 def _divide_no_nan(a, b):
@@ -115,9 +112,9 @@ class Metric:
                 return self.true_positives
     """
 
-    def __init__(self, name=None, dtype=None):
-        self.name = name or K.auto_name(type(self).__name__)
-        self._dtype = dtypes.as_dtype(dtype or K.floatx()).name
+    def __init__(self, name: str | None = None, dtype: str | None = None):
+        self.name = name or auto_name(type(self).__name__)
+        self._dtype = dtypes.as_dtype(dtype or floatx()).name
         self._variables = []
 
     @property
@@ -135,14 +132,14 @@ class Metric:
         self._check_super_called()
         shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(
             int(d) for d in shape)
-        dt = dtypes.as_dtype(dtype or self._dtype)._np
+        dt = np.dtype(dtypes.as_dtype(dtype or self._dtype).as_numpy_dtype)
         if initializer is None or initializer == "zeros":
             value = np.zeros(shape, dt)
         elif initializer == "ones":
             value = np.ones(shape, dt)
         elif callable(initializer):
             v = initializer(shape, dtype=dtypes.as_dtype(dt).name)
-            value = np.array(v._value if isinstance(v, Tensor) else v, dtype=dt).reshape(shape)
+            value = np.array(as_array(v), dtype=dt).reshape(shape)
         elif isinstance(initializer, (int, float)):
             value = np.full(shape, initializer, dt)
         else:
@@ -175,7 +172,7 @@ class Metric:
     def reset_state(self):
         """Sets every state Variable back to zero."""
         for v in self.variables:
-            v._value[...] = 0
+            v.storage[...] = 0
 
     def reset_states(self):
         """Keras 2's name for ``reset_state``."""
@@ -189,7 +186,7 @@ class Metric:
             return self.result()
 
     def _scalar(self, value) -> Tensor:
-        return Tensor._wrap(np.asarray(value, dtype=self._dtype))
+        return convert_to_tensor(np.array(value, dtype=self._dtype))  # a copy: state moves on
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
@@ -204,10 +201,10 @@ class Metric:
 
 def _samplewise(values, sample_weight, reduce_fn):
     """Per-sample values (and weights) as Keras 3's ``reduce_to_samplewise_values``."""
-    values = _np(values).astype(np.float64, copy=False)
+    values = as_array(values).astype(np.float64, copy=False)
     sw = None
     if sample_weight is not None:
-        sw = _np(sample_weight).astype(np.float64, copy=False)
+        sw = as_array(sample_weight).astype(np.float64, copy=False)
         values, sw = _align(values, sw)
         wn, vn = sw.ndim, values.ndim
         if vn > wn:
@@ -234,10 +231,10 @@ class Sum(Metric):
 
     def update_state(self, values, sample_weight=None):
         values, _ = _samplewise(values, sample_weight, np.sum)
-        self.total._value += values.sum()
+        self.total.storage[...] += values.sum()
 
     def result(self):
-        return self._scalar(self.total._value)
+        return self._scalar(as_array(self.total))
 
 
 class Mean(Metric):
@@ -250,19 +247,19 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None):
         if sample_weight is not None and isinstance(sample_weight, (int, float)) \
-                and np.ndim(_np(values)) == 0:
-            self.total._value += float(_np(values)) * sample_weight
-            self.count._value += sample_weight
+                and np.ndim(as_array(values)) == 0:
+            self.total.storage[...] += float(as_array(values)) * sample_weight
+            self.count.storage[...] += sample_weight
             return
         values, sw = _samplewise(values, sample_weight, np.mean)
-        self.total._value += values.sum()
+        self.total.storage[...] += values.sum()
         if sw is not None:
-            self.count._value += sw.sum()
+            self.count.storage[...] += sw.sum()
         else:
-            self.count._value += values.shape[0] if values.ndim >= 1 else 1
+            self.count.storage[...] += values.shape[0] if values.ndim >= 1 else 1
 
     def result(self):
-        return self._scalar(_divide_no_nan(self.total._value, self.count._value))
+        return self._scalar(_divide_no_nan(as_array(self.total), as_array(self.count)))
 
 
 class MeanMetricWrapper(Mean):
@@ -274,11 +271,14 @@ class MeanMetricWrapper(Mean):
         **kwargs: passed on to ``fn``.
     """
 
-    def __init__(self, fn, name=None, dtype=None, **kwargs):
+    def __init__(self, fn: Callable, name: str | None = None, dtype: str | None = None,
+                 **kwargs):
         super().__init__(name=name or getattr(fn, "__name__", None) or "mean_metric_wrapper",
                          dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
+        for key, value in kwargs.items():  # BinaryAccuracy().threshold, ....from_logits
+            setattr(self, key, value)
         try:
             is_loss = fn in _losses.ALL_OBJECTS or type(fn) in _losses.ALL_OBJECTS
         except TypeError:  # an unhashable callable
@@ -311,35 +311,35 @@ class MeanMetricWrapper(Mean):
 
 
 def _floatx(a) -> Tensor:
-    return Tensor._wrap(np.asarray(a, dtype=K.floatx()))
+    return convert_to_tensor(np.asarray(a, dtype=floatx()))
 
 
 def accuracy(y_true, y_pred):
     """mean([y = ŷ]) over the last axis: exact equality."""
-    yp = _np(y_pred)
-    yt = _np(y_true).astype(yp.dtype, copy=False)
+    yp = as_array(y_pred)
+    yt = as_array(y_true).astype(yp.dtype, copy=False)
     yt, yp = _align(yt, yp)
     return _floatx(np.mean(yt == yp, axis=-1))
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """mean([y = (ŷ > threshold)]) over the last axis."""
-    yt, yp = _align(_np(y_true), _np(y_pred))
+    yt, yp = _align(as_array(y_true), as_array(y_pred))
     pred = (yp > threshold).astype(yt.dtype)
     return _floatx(np.mean(yt == pred, axis=-1))
 
 
 def categorical_accuracy(y_true, y_pred):
     """[argmax y = argmax ŷ] per sample (one-hot labels)."""
-    yt = np.argmax(_np(y_true), axis=-1)
-    yp = np.argmax(_np(y_pred), axis=-1)
+    yt = np.argmax(as_array(y_true), axis=-1)
+    yp = np.argmax(as_array(y_pred), axis=-1)
     return _floatx(yt == yp)
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """[y = argmax ŷ] per sample (integer labels of shape (B,) or (B, 1))."""
-    yp = _np(y_pred)
-    yt = _np(y_true)
+    yp = as_array(y_pred)
+    yt = as_array(y_true)
     if yt.ndim == yp.ndim and yt.ndim and yt.shape[-1] == 1:
         yt = yt.reshape(yt.shape[:-1])
     pred = np.argmax(yp, axis=-1)
@@ -357,68 +357,74 @@ def _in_top_k(targets, predictions, k):
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """[the labelled class is among the k highest scores] per sample (one-hot labels)."""
-    yt = np.argmax(_np(y_true), axis=-1)
-    return _floatx(_in_top_k(yt, _np(y_pred), k).reshape(yt.shape))
+    yt = np.argmax(as_array(y_true), axis=-1)
+    return _floatx(_in_top_k(yt, as_array(y_pred), k).reshape(yt.shape))
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     """[the label is among the k highest scores] per sample (integer labels)."""
-    yt = _np(y_true)
-    return _floatx(_in_top_k(yt, _np(y_pred), k).reshape(yt.shape))
+    yt = as_array(y_true)
+    return _floatx(_in_top_k(yt, as_array(y_pred), k).reshape(yt.shape))
 
 
 class Accuracy(MeanMetricWrapper):
     """How often predictions equal labels exactly."""
 
-    def __init__(self, name="accuracy", dtype=None):
+    _direction = "up"
+
+    def __init__(self, name: str = "accuracy", dtype: str | None = None):
         super().__init__(accuracy, name=name, dtype=dtype)
-        self._direction = "up"
 
 
 class BinaryAccuracy(MeanMetricWrapper):
     """How often ``ŷ > threshold`` matches 0/1 labels (``threshold`` default 0.5)."""
 
-    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+    _direction = "up"
+
+    def __init__(self, name: str = "binary_accuracy", dtype: str | None = None,
+                 threshold: float = 0.5):
         if threshold is not None and (threshold <= 0 or threshold >= 1):
             raise ValueError("Invalid value for argument `threshold`. Expected a value in "
                              f"interval (0, 1). Received: threshold={threshold}")
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
-        self.threshold = threshold
-        self._direction = "up"
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
     """How often argmax ŷ matches the one-hot label."""
 
-    def __init__(self, name="categorical_accuracy", dtype=None):
+    _direction = "up"
+
+    def __init__(self, name: str = "categorical_accuracy", dtype: str | None = None):
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
-        self._direction = "up"
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
     """How often argmax ŷ matches the integer label."""
 
-    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+    _direction = "up"
+
+    def __init__(self, name: str = "sparse_categorical_accuracy", dtype: str | None = None):
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
-        self._direction = "up"
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the one-hot label is among the ``k`` highest scores (``k`` default 5)."""
 
-    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+    _direction = "up"
+
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy",
+                 dtype: str | None = None):
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
-        self.k = k
-        self._direction = "up"
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the integer label is among the ``k`` highest scores (``k`` default 5)."""
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+    _direction = "up"
+
+    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy",
+                 dtype: str | None = None):
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
-        self.k = k
-        self._direction = "up"
 
 
 # ---------------------------------------------------------------------------------------
@@ -434,33 +440,37 @@ def _metric_cosine_similarity(y_true, y_pred, axis=-1):
 class MeanSquaredError(MeanMetricWrapper):
     """mean((y - ŷ)²) over all samples seen."""
 
-    def __init__(self, name="mean_squared_error", dtype=None):
+    _direction = "down"
+
+    def __init__(self, name: str = "mean_squared_error", dtype: str | None = None):
         super().__init__(mean_squared_error, name=name, dtype=dtype)
-        self._direction = "down"
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
     """mean(|y - ŷ|) over all samples seen."""
 
-    def __init__(self, name="mean_absolute_error", dtype=None):
+    _direction = "down"
+
+    def __init__(self, name: str = "mean_absolute_error", dtype: str | None = None):
         super().__init__(mean_absolute_error, name=name, dtype=dtype)
-        self._direction = "down"
 
 
 class MeanAbsolutePercentageError(MeanMetricWrapper):
     """100 · mean(|y - ŷ| / |y|) over all samples seen."""
 
-    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+    _direction = "down"
+
+    def __init__(self, name: str = "mean_absolute_percentage_error", dtype: str | None = None):
         super().__init__(mean_absolute_percentage_error, name=name, dtype=dtype)
-        self._direction = "down"
 
 
 class MeanSquaredLogarithmicError(MeanMetricWrapper):
     """mean((log(ŷ + 1) - log(y + 1))²) over all samples seen."""
 
-    def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
+    _direction = "down"
+
+    def __init__(self, name: str = "mean_squared_logarithmic_error", dtype: str | None = None):
         super().__init__(mean_squared_logarithmic_error, name=name, dtype=dtype)
-        self._direction = "down"
 
 
 class RootMeanSquaredError(Mean):
@@ -471,104 +481,108 @@ class RootMeanSquaredError(Mean):
         self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        yt, yp = _align(_np(y_true).astype(np.float64), _np(y_pred).astype(np.float64))
+        yt, yp = _align(as_array(y_true).astype(np.float64), as_array(y_pred).astype(np.float64))
         return super().update_state(np.square(yp - yt), sample_weight=sample_weight)
 
     def result(self):
-        return self._scalar(np.sqrt(_divide_no_nan(self.total._value, self.count._value)))
+        return self._scalar(np.sqrt(_divide_no_nan(as_array(self.total), as_array(self.count))))
 
 
 class CosineSimilarity(MeanMetricWrapper):
     """mean cos(y, ŷ) along ``axis``: 1 when predictions point the same way as labels."""
 
-    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+    _direction = "up"
+
+    def __init__(self, name: str = "cosine_similarity", dtype: str | None = None,
+                 axis: int = -1):
         super().__init__(_metric_cosine_similarity, name=name, dtype=dtype, axis=axis)
-        self._direction = "up"
 
 
 class LogCoshError(MeanMetricWrapper):
     """mean(log(cosh(ŷ - y)))."""
 
-    def __init__(self, name="logcosh", dtype=None):
+    _direction = "down"
+
+    def __init__(self, name: str = "logcosh", dtype: str | None = None):
         super().__init__(log_cosh, name=name, dtype=dtype)
-        self._direction = "down"
 
 
 class Hinge(MeanMetricWrapper):
     """mean(max(1 - y·ŷ, 0))."""
 
-    def __init__(self, name="hinge", dtype=None):
+    _direction = "down"
+
+    def __init__(self, name: str = "hinge", dtype: str | None = None):
         super().__init__(hinge, name=name, dtype=dtype)
-        self._direction = "down"
 
 
 class SquaredHinge(MeanMetricWrapper):
     """mean(max(1 - y·ŷ, 0)²)."""
 
-    def __init__(self, name="squared_hinge", dtype=None):
+    _direction = "down"
+
+    def __init__(self, name: str = "squared_hinge", dtype: str | None = None):
         super().__init__(squared_hinge, name=name, dtype=dtype)
-        self._direction = "down"
 
 
 class CategoricalHinge(MeanMetricWrapper):
     """mean(max(neg - pos + 1, 0))."""
 
-    def __init__(self, name="categorical_hinge", dtype=None):
+    _direction = "down"
+
+    def __init__(self, name: str = "categorical_hinge", dtype: str | None = None):
         super().__init__(categorical_hinge, name=name, dtype=dtype)
-        self._direction = "down"
 
 
 class KLDivergence(MeanMetricWrapper):
     """mean Σ y·log(y/ŷ)."""
 
-    def __init__(self, name="kl_divergence", dtype=None):
+    _direction = "down"
+
+    def __init__(self, name: str = "kl_divergence", dtype: str | None = None):
         super().__init__(kl_divergence, name=name, dtype=dtype)
-        self._direction = "down"
 
 
 class Poisson(MeanMetricWrapper):
     """mean(ŷ - y·log ŷ)."""
 
-    def __init__(self, name="poisson", dtype=None):
+    _direction = "down"
+
+    def __init__(self, name: str = "poisson", dtype: str | None = None):
         super().__init__(poisson, name=name, dtype=dtype)
-        self._direction = "down"
 
 
 class BinaryCrossentropy(MeanMetricWrapper):
     """The mean binary cross-entropy of all samples seen."""
 
-    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False,
-                 label_smoothing=0):
+    _direction = "down"
+
+    def __init__(self, name: str = "binary_crossentropy", dtype: str | None = None,
+                 from_logits: bool = False, label_smoothing: float = 0):
         super().__init__(binary_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self._direction = "down"
 
 
 class CategoricalCrossentropy(MeanMetricWrapper):
     """The mean categorical cross-entropy of all samples seen (one-hot labels)."""
 
-    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False,
-                 label_smoothing=0, axis=-1):
+    _direction = "down"
+
+    def __init__(self, name: str = "categorical_crossentropy", dtype: str | None = None,
+                 from_logits: bool = False, label_smoothing: float = 0, axis: int = -1):
         super().__init__(categorical_crossentropy, name=name, dtype=dtype,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-        self._direction = "down"
 
 
 class SparseCategoricalCrossentropy(MeanMetricWrapper):
     """The mean sparse categorical cross-entropy of all samples seen (integer labels)."""
 
-    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
-                 axis=-1):
+    _direction = "down"
+
+    def __init__(self, name: str = "sparse_categorical_crossentropy", dtype: str | None = None,
+                 from_logits: bool = False, axis: int = -1):
         super().__init__(sparse_categorical_crossentropy, name=name, dtype=dtype,
                          from_logits=from_logits, axis=axis)
-        self.from_logits = from_logits
-        self.axis = axis
-        self._direction = "down"
 
 
 # ---------------------------------------------------------------------------------------
@@ -623,8 +637,8 @@ def update_confusion_matrix_variables(variables, y_true, y_pred, thresholds, top
     ``variables`` maps 'tp', 'fp', 'tn', 'fn' to Variables. A prediction is positive when it
     is above the threshold; ``y_true`` is cast to bool.
     """
-    yp = _np(y_pred).astype(np.float32, copy=False)
-    yt = _np(y_true)
+    yp = as_array(y_pred).astype(np.float32, copy=False)
+    yt = as_array(y_true)
     # Keras's legacy squeeze_or_expand_dimensions: align a trailing axis of size 1.
     if yt.ndim == yp.ndim - 1 and yp.ndim and yp.shape[-1] == 1:
         yp = yp.reshape(yp.shape[:-1])
@@ -636,7 +650,7 @@ def update_confusion_matrix_variables(variables, y_true, y_pred, thresholds, top
     yt = yt.astype(bool)
     sw = None
     if sample_weight is not None:
-        sw = _np(sample_weight).astype(np.float64)
+        sw = as_array(sample_weight).astype(np.float64)
         if sw.ndim and sw.ndim == yp.ndim + 1 and sw.shape[-1] == 1:
             sw = sw.reshape(sw.shape[:-1])
         while 0 < sw.ndim < yp.ndim:
@@ -673,7 +687,7 @@ def update_confusion_matrix_variables(variables, y_true, y_pred, thresholds, top
                                  None if sw is None else sw.reshape(-1), th)
     for key, value in (("tp", tp), ("fp", fp), ("tn", tn), ("fn", fn)):
         if key in variables:
-            variables[key]._value += value
+            variables[key].storage[...] += value
 
 
 class _ConfusionMatrixConditionCount(Metric):
@@ -690,7 +704,7 @@ class _ConfusionMatrixConditionCount(Metric):
                                           self.thresholds, sample_weight=sample_weight)
 
     def result(self):
-        v = self.accumulator._value
+        v = as_array(self.accumulator)
         return self._scalar(v[0] if len(self.thresholds) == 1 else v)
 
     def get_config(self):
@@ -746,8 +760,8 @@ class _PrecisionRecall(Metric):
             sample_weight=sample_weight)
 
     def result(self):
-        tp = self.true_positives._value
-        r = _divide_no_nan(tp, tp + self._other_var._value)
+        tp = as_array(self.true_positives)
+        r = _divide_no_nan(tp, tp + as_array(self._other_var))
         return self._scalar(r[0] if len(self.thresholds) == 1 else r)
 
     def get_config(self):
@@ -829,7 +843,7 @@ class AUC(Metric):
             self.num_thresholds = int(num_thresholds)
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1)
                           for i in range(num_thresholds - 2)]
-        eps = K.epsilon()
+        eps = epsilon()
         self._thresholds = np.array([0.0 - eps] + list(thresholds) + [1.0 + eps])
         self.curve = _CURVES[key]
         self.summation_method = str(summation_method).lower()
@@ -870,7 +884,7 @@ class AUC(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Adds the batch's counts at every threshold."""
-        yp = _np(y_pred)
+        yp = as_array(y_pred)
         if not self._built:
             self._build(yp.shape)
         if self._from_logits:
@@ -892,9 +906,9 @@ class AUC(Metric):
 
     def interpolate_pr_auc(self):
         """PR-AUC with TP and TP+FP interpolated linearly between thresholds (Davis & Goadrich)."""
-        tp = self.true_positives._value.astype(np.float64)
-        fp = self.false_positives._value.astype(np.float64)
-        fn = self.false_negatives._value.astype(np.float64)
+        tp = as_array(self.true_positives).astype(np.float64)
+        fp = as_array(self.false_positives).astype(np.float64)
+        fn = as_array(self.false_negatives).astype(np.float64)
         dtp = tp[:-1] - tp[1:]
         p = tp + fp
         dp = p[:-1] - p[1:]
@@ -913,10 +927,10 @@ class AUC(Metric):
             return self._scalar(0.0)
         if self.curve == "PR" and self.summation_method == "interpolation":
             return self._scalar(self.interpolate_pr_auc())
-        tp = self.true_positives._value.astype(np.float64)
-        fp = self.false_positives._value.astype(np.float64)
-        tn = self.true_negatives._value.astype(np.float64)
-        fn = self.false_negatives._value.astype(np.float64)
+        tp = as_array(self.true_positives).astype(np.float64)
+        fp = as_array(self.false_positives).astype(np.float64)
+        tn = as_array(self.true_negatives).astype(np.float64)
+        fn = as_array(self.false_negatives).astype(np.float64)
         recall = _divide_no_nan(tp, tp + fn)
         if self.curve == "ROC":
             x, y = _divide_no_nan(fp, fp + tn), recall
@@ -967,7 +981,7 @@ _CLASSES = (
     SparseTopKCategoricalAccuracy,
 )
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS_DICT.update({K.to_snake_case(cls.__name__): cls for cls in _CLASSES})
+ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
 ALL_OBJECTS_DICT.update({
     "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
     "mse": MeanSquaredError, "MSE": MeanSquaredError,
@@ -1013,12 +1027,12 @@ def deserialize(config, custom_objects=None):
             name = config.get("config")
             fns = {**_functions(), **custom}
             if name not in fns:
-                raise _losses._unknown("metric function", name, fns)
+                raise unknown_identifier("metric function", name, fns)
             return fns[name]
         objects = {**ALL_OBJECTS_DICT, **custom}
         cls = objects.get(class_name)
         if cls is None or not inspect.isclass(cls):
-            raise _losses._unknown("metric", class_name, objects)
+            raise unknown_identifier("metric", class_name, objects)
         return cls.from_config(config.get("config") or {})
     raise ValueError(f"Could not interpret serialized metric: {config!r}")
 
@@ -1037,7 +1051,7 @@ def get(identifier):
     elif isinstance(identifier, str):
         obj = ALL_OBJECTS_DICT.get(identifier)
         if obj is None:
-            raise _losses._unknown("metric", identifier,
+            raise unknown_identifier("metric", identifier,
                                    [*ALL_OBJECTS_DICT, "accuracy", "acc", "crossentropy"])
     else:
         obj = identifier
@@ -1095,7 +1109,7 @@ def get_metric(identifier, y_true, y_pred, loss=None):
     elif isinstance(metric_obj, Metric):
         name = metric_obj.name
     else:
-        name = getattr(metric_obj, "__name__", None) or K.to_snake_case(
+        name = getattr(metric_obj, "__name__", None) or to_snake_case(
             type(metric_obj).__name__)
     if not isinstance(metric_obj, Metric):
         metric_obj = MeanMetricWrapper(metric_obj, name=name)

@@ -187,7 +187,7 @@ def square(x):
     return _ops.square(convert_to_tensor(x))
 
 
-def abs(x):  # noqa: A001 - Keras's name
+def abs(x):
     return _ops.abs(convert_to_tensor(x))
 
 
@@ -210,7 +210,7 @@ def ceil(x):
     return _ops.ceil(_floating(x))
 
 
-def round(x, decimals=0):  # noqa: A001 - Keras's name
+def round(x, decimals=0):
     x = convert_to_tensor(x)
     if decimals == 0:
         return _ops.round(x)
@@ -278,7 +278,7 @@ def _axis(axis):
     return list(axis) if isinstance(axis, tuple) else axis
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def sum(x, axis=None, keepdims=False):
     return _ops.reduce_sum(convert_to_tensor(x), axis=_axis(axis), keepdims=keepdims)
 
 
@@ -287,12 +287,12 @@ def mean(x, axis=None, keepdims=False):
     return _ops.reduce_mean(_floating(x), axis=_axis(axis), keepdims=keepdims)
 
 
-def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras's name
+def max(x, axis=None, keepdims=False, initial=None):
     out = _ops.reduce_max(convert_to_tensor(x), axis=_axis(axis), keepdims=keepdims)
     return out if initial is None else maximum(out, initial)
 
 
-def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras's name
+def min(x, axis=None, keepdims=False, initial=None):
     out = _ops.reduce_min(convert_to_tensor(x), axis=_axis(axis), keepdims=keepdims)
     return out if initial is None else minimum(out, initial)
 
@@ -313,11 +313,11 @@ def std(x, axis=None, keepdims=False):
     return _ops.reduce_std(_floating(x), axis=_axis(axis), keepdims=keepdims)
 
 
-def any(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def any(x, axis=None, keepdims=False):
     return _ops.reduce_any(cast(x, "bool"), axis=_axis(axis), keepdims=keepdims)
 
 
-def all(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def all(x, axis=None, keepdims=False):
     return _ops.reduce_all(cast(x, "bool"), axis=_axis(axis), keepdims=keepdims)
 
 
@@ -363,7 +363,7 @@ def count_nonzero(x, axis=None):
     return _ops.cast(_ops.count_nonzero(convert_to_tensor(x), axis=_axis(axis)), "int32")
 
 
-def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - Keras's name
+def norm(x, ord=None, axis=None, keepdims=False):
     return _ops.norm(_floating(x), ord="euclidean" if ord is None else ord, axis=axis,
                      keepdims=keepdims)
 
@@ -410,7 +410,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return (out, step) if retstep else out
 
 
-def eye(N, M=None, k=0, dtype=None):  # noqa: N803 - Keras's names
+def eye(N, M=None, k=0, dtype=None):
     return _to_tensor(np.eye(N, M, k, dtype=_dtypes.as_dtype(dtype or _FLOATX).as_numpy_dtype))
 
 
@@ -418,7 +418,7 @@ def identity(n, dtype=None):
     return eye(n, dtype=dtype)
 
 
-def tri(N, M=None, k=0, dtype=None):  # noqa: N803 - Keras's names
+def tri(N, M=None, k=0, dtype=None):
     return _to_tensor(np.tri(N, M, k, dtype=_dtypes.as_dtype(dtype or _FLOATX).as_numpy_dtype))
 
 
@@ -585,7 +585,7 @@ def diff(a, n=1, axis=-1):
     return a
 
 
-def slice(inputs, start_indices, shape):  # noqa: A001 - Keras's name
+def slice(inputs, start_indices, shape):
     x = convert_to_tensor(inputs)
     key = tuple(builtins.slice(int(s), int(s) + int(n)) for s, n in zip(start_indices, shape))
     return x[key]
@@ -599,7 +599,7 @@ def argsort(x, axis=-1):
     return _ops.argsort(convert_to_tensor(x), axis=axis, stable=True)
 
 
-def top_k(x, k, sorted=True):  # noqa: A002 - Keras's name
+def top_k(x, k, sorted=True):
     """The ``k`` largest values along the last axis and their int32 indices."""
     return _ops.top_k(convert_to_tensor(x), k=k, sorted=sorted)
 

@@ -9,11 +9,15 @@ import numpy as np
 from ember import dtypes
 from ember.errors import InvalidArgumentError
 from ember.record import apply, register_gradient
-from ember.tensor import Tensor, Variable, convert_to_tensor
+from ember.tensor import Tensor, Variable
+from ember.tensor import ensure_tensor as _t
 
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+__all__ = [
+    "TopKV2", "argsort", "boolean_mask", "broadcast_to", "concat", "expand_dims", "eye", "fill",
+    "gather", "gather_nd", "getitem", "identity", "linspace", "one_hot", "ones", "pad", "range",
+    "rank", "reshape", "reverse", "shape", "size", "sort", "split", "squeeze", "stack",
+    "stop_gradient", "tile", "top_k", "transpose", "unique", "unstack", "zeros",
+]
 
 
 def _view(x: Tensor, value: np.ndarray) -> np.ndarray:
@@ -61,7 +65,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=None, name=None):
     return Tensor._wrap(m)
 
 
-def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 - TF's name
+def range(start, limit=None, delta=1, dtype=None, name="range"):
     """Like Python's range: int32 for int arguments, float32 if any is a float."""
     if limit is None:
         start, limit = 0, start
@@ -259,7 +263,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     return out
 
 
-def tile(input, multiples, name=None):  # noqa: A002 - TF's name
+def tile(input, multiples, name=None):
     """Repeats the tensor ``multiples[i]`` times along axis i."""
     x = _t(input)
     reps = _ints(multiples)
@@ -271,11 +275,25 @@ def tile(input, multiples, name=None):  # noqa: A002 - TF's name
 
 @register_gradient("Tile")
 def _tile_grad(g, out, x, reps):
-    from ember.ops.reduce import reduce_sum
+    return _untile(g, reps, x._value.shape)
+
+
+def _untile(g, reps, shape):
+    """Sums the ``reps`` copies of each block back into ``shape``: Tile's backward as one op.
+
+    Its own gradient is ``tile`` again (each copy received the same value), so this module
+    needs no reduction op and second derivatives stay exact.
+    """
     split_shape = []
-    for r, d in zip(reps, x._value.shape):
+    for r, d in zip(reps, shape):
         split_shape += [r, d]
-    return reduce_sum(reshape(g, split_shape), axis=list(builtins.range(0, 2 * len(reps), 2)))
+    value = g._value.reshape(split_shape).sum(axis=tuple(builtins.range(0, 2 * len(reps), 2)))
+    return apply("TileGrad", value, (g,), {"reps": reps})
+
+
+@register_gradient("TileGrad")
+def _untile_grad(gg, out, g, reps):
+    return tile(gg, reps)
 
 
 def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
@@ -471,7 +489,7 @@ class TopKV2(tuple):
         return self[1]
 
 
-def top_k(input, k=1, sorted=True, name=None):  # noqa: A002 - TF's names
+def top_k(input, k=1, sorted=True, name=None):
     """The k largest entries of the last axis and their indices (values carry a gradient)."""
     x = _t(input)
     n = x._value.shape[-1]
@@ -490,7 +508,3 @@ def unique(x, out_idx=None, name=None):
     rank_of[order] = np.arange(len(order))
     return Tensor._wrap(vals[order]), Tensor._wrap(rank_of[inv].astype(np.int32))
 
-
-__all__ = [n for n in dir() if not n.startswith("_") and n not in (
-    "annotations", "builtins", "np", "dtypes", "apply", "register_gradient", "Tensor",
-    "TensorShape", "Variable", "convert_to_tensor", "InvalidArgumentError")]

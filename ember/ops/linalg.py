@@ -5,25 +5,29 @@ from __future__ import annotations
 import numpy as np
 
 from ember.errors import InvalidArgumentError
-from ember.ops.array import transpose
+from ember.ops.array import expand_dims, getitem, transpose
 from ember.ops.math import matmul, multiply, negative
+from ember.ops.reduce import reduce_sum
 from ember.record import apply, register_gradient
-from ember.tensor import Tensor, convert_to_tensor
+from ember.tensor import Tensor
+from ember.tensor import ensure_tensor as _t
+
+__all__ = ["det", "diag", "diag_part", "inv", "trace"]
 
 
 def _square(x, op):
-    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
+    x = _t(x)
     if x.ndim < 2 or x._value.shape[-1] != x._value.shape[-2]:
         raise InvalidArgumentError(f"{op}: expected square matrices (..., n, n); got shape "
                                    f"{tuple(x.shape)}.")
     return x
 
 
-def _mT(x):  # noqa: N802
+def _mT(x):
     return transpose(x, list(range(x.ndim - 2)) + [x.ndim - 1, x.ndim - 2])
 
 
-def inv(input, adjoint=False, name=None):  # noqa: A002 - TF's name
+def inv(input, adjoint=False, name=None):
     """Matrix inverse A⁻¹ (batched)."""
     x = _square(input, "MatrixInverse")
     try:
@@ -39,7 +43,7 @@ def _inv_grad(g, out, x):
     return negative(matmul(matmul(_mT(out), g), _mT(out)))
 
 
-def det(input, name=None):  # noqa: A002 - TF's name
+def det(input, name=None):
     """Determinant (batched)."""
     x = _square(input, "MatrixDeterminant")
     return apply("MatrixDeterminant", np.asarray(np.linalg.det(x._value), x._value.dtype), (x,))
@@ -47,30 +51,26 @@ def det(input, name=None):  # noqa: A002 - TF's name
 
 @register_gradient("MatrixDeterminant")
 def _det_grad(g, out, x):
-    from ember.ops.array import expand_dims
     # d det(A) / dA = det(A) A^-T
     coef = expand_dims(expand_dims(multiply(g, out), -1), -1)
     return multiply(coef, _mT(inv(x)))
 
 
-def diag_part(input, k=0, name=None):  # noqa: A002 - TF's name
+def diag_part(input, k=0, name=None):
     """The main diagonal of each matrix."""
-    x = input if isinstance(input, Tensor) else convert_to_tensor(input)
+    x = _t(input)
     n = min(x._value.shape[-2:])
     idx = np.arange(n)
-    from ember.ops.array import getitem
     return getitem(x, (Ellipsis, idx, idx))
 
 
 def diag(diagonal, name=None):
     """A matrix with ``diagonal`` on its main diagonal."""
-    d = diagonal if isinstance(diagonal, Tensor) else convert_to_tensor(diagonal)
+    d = _t(diagonal)
     n = d._value.shape[-1]
     eye = np.eye(n, dtype=d._value.dtype)
-    from ember.ops.array import expand_dims
     return multiply(expand_dims(d, -1), Tensor._wrap(eye))
 
 
 def trace(x, name=None):
-    from ember.ops.reduce import reduce_sum
     return reduce_sum(diag_part(x), axis=-1)

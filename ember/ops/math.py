@@ -13,17 +13,27 @@ import numpy as np
 
 from ember import dtypes
 from ember.errors import InvalidArgumentError
+from ember.ops.array import broadcast_to, identity, reshape, transpose
 from ember.record import apply, register_gradient
 from ember.tensor import Tensor, Variable, convert_to_tensor
+from ember.tensor import ensure_tensor as _t
+
+__all__ = [
+    "abs", "add", "add_n", "cast", "ceil", "clip_by_value", "cos", "divide", "einsum", "equal",
+    "exp", "expm1", "floor", "floor_div", "floordiv", "floormod", "greater", "greater_equal",
+    "is_finite", "is_inf", "is_nan", "less", "less_equal", "log", "log1p", "log_sigmoid",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "matmul", "maximum", "minimum",
+    "mod", "multiply", "negative", "not_equal", "ones_like", "pow", "reciprocal", "relu",
+    "round", "rsqrt", "sigmoid", "sign", "sin", "softplus", "sqrt", "square",
+    "squared_difference", "subtract", "tan", "tanh", "tensordot", "truediv", "where",
+    "zeros_like",
+]
 
 # ---------------------------------------------------------------------------------------
 # Conversion of operands (TF's rules: two tensors must share a dtype; a Python scalar or
 # NumPy array next to a tensor takes the tensor's dtype).
 # ---------------------------------------------------------------------------------------
 
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
 
 
 def _as(value, ref: Tensor, op: str) -> Tensor:
@@ -206,7 +216,7 @@ def _neg_grad(g, out, x):
     return negative(g)
 
 
-def pow(x, y, name=None):  # noqa: A001 - TF's name
+def pow(x, y, name=None):
     """x ** y elementwise."""
     x, y = _pair(x, y, "Pow")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -309,7 +319,7 @@ def _expm1_grad(g, out, x):
     return multiply(g, add(out, 1))
 
 
-def abs(x, name=None):  # noqa: A001 - TF's name
+def abs(x, name=None):
     """|x|; the gradient at 0 is 0, as TF's."""
     x = _t(x)
     return apply("Abs", np.abs(x._value), (x,))
@@ -317,7 +327,9 @@ def abs(x, name=None):  # noqa: A001 - TF's name
 
 @register_gradient("Abs")
 def _abs_grad(g, out, x):
-    return multiply(g, sign(x))
+    # g·sign(x), selected rather than multiplied so that x = 0 gives 0 even for g = inf.
+    zero = zeros_like(g)
+    return where(x._value > 0, g, where(x._value < 0, negative(g), zero))
 
 
 def sign(x, name=None):
@@ -362,9 +374,17 @@ def maximum(x, y, name=None):
 
 @register_gradient("Maximum")
 def _maximum_grad(g, out, x, y):
-    mask = Tensor._wrap(np.broadcast_to(x._value >= y._value, out._value.shape)
-                        .astype(g._value.dtype))
-    return multiply(g, mask), multiply(g, subtract(1, mask))
+    return _select_grad(g, x._value >= y._value)
+
+
+def _select_grad(g, to_x: np.ndarray):
+    """(g where to_x, g elsewhere), zeros in the other places, for max/min-like rules.
+
+    Selecting, not multiplying by a 0/1 mask: ``0 * inf`` would turn an infinite incoming
+    gradient into NaN on the side that does not get it (TF selects too).
+    """
+    zero = zeros_like(g)
+    return where(to_x, g, zero), where(to_x, zero, g)
 
 
 def minimum(x, y, name=None):
@@ -374,9 +394,7 @@ def minimum(x, y, name=None):
 
 @register_gradient("Minimum")
 def _minimum_grad(g, out, x, y):
-    mask = Tensor._wrap(np.broadcast_to(x._value <= y._value, out._value.shape)
-                        .astype(g._value.dtype))
-    return multiply(g, mask), multiply(g, subtract(1, mask))
+    return _select_grad(g, x._value <= y._value)
 
 
 def squared_difference(x, y, name=None):
@@ -393,7 +411,7 @@ def add_n(inputs, name=None):
     return total
 
 
-def round(x, name=None):  # noqa: A001 - TF's name
+def round(x, name=None):
     """Round half to even, as TF (not differentiable)."""
     x = _t(x)
     return Tensor._wrap(np.round(x._value))
@@ -456,7 +474,23 @@ def relu_grad(g, out):
     The mask depends on ``out`` only through a comparison, whose derivative is zero, so
     the rule below (the same masking of the incoming gradient) is exact to every order.
     """
-    return apply("ReluGrad", np.multiply(g._value, out._value > 0), (g,), {"out": out})
+    return apply("ReluGrad", _keep_where(g._value, out._value > 0), (g,), {"out": out})
+
+
+def _keep_where(g: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``g`` where ``mask``, +0 elsewhere: a select, so an infinite ``g`` gives 0, not NaN.
+
+    On the training hot path. ``g * mask`` turns ``0 * inf`` into NaN and ``np.where`` is
+    several times slower; multiplying the float's bits, read as an integer, by the 0/1 mask
+    keeps them whole or zeroes them, at the speed of ``g * mask``.
+    """
+    dt = g.dtype
+    if dt.kind != "f":
+        return np.where(mask, g, dt.type(0))
+    return np.multiply(g.view(_INT_OF_SIZE[dt.itemsize]), mask).view(dt)
+
+
+_INT_OF_SIZE = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
 @register_gradient("ReluGrad")
@@ -552,7 +586,6 @@ def cast(x, dtype, name=None):
     want = dtypes.as_dtype(dtype)
     if x._value.dtype == want._np:
         if isinstance(x, Variable):  # a snapshot, as TF's read: later assigns must not show
-            from ember.ops.array import identity
             return identity(x)
         return x
     if want is dtypes.string or x._value.dtype.kind == "O":
@@ -605,8 +638,9 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
 
 @register_gradient("ClipByValue")
 def _clip_grad(g, out, x, lo, hi):
+    # Selected, not multiplied by a mask: an infinite g where x is clipped gives 0, not NaN.
     inside = (x._value >= lo) & (x._value <= hi)
-    return multiply(g, Tensor._wrap(inside.astype(g._value.dtype)))
+    return where(inside, g, zeros_like(g))
 
 
 def zeros_like(x, dtype=None, name=None):
@@ -671,7 +705,6 @@ def _matmul_grad(g, out, a, b, needs, ta=False, tb=False):
 
 def tensordot(a, b, axes, name=None):
     """Sum of products over ``axes`` (an int N: last N of a with first N of b, or two lists)."""
-    from ember.ops.array import reshape, transpose
     a, b = _pair(a, b, "Tensordot")
     if isinstance(axes, int) or (isinstance(axes, Tensor) and axes.ndim == 0):
         n = int(axes)
@@ -706,7 +739,7 @@ def einsum(equation, *inputs, name=None):
         raise InvalidArgumentError("einsum: '...' is not supported by Ember; name every axis.")
     if "->" not in eq:
         lhs = eq
-        letters = [c for c in lhs.replace(",", "")]
+        letters = list(lhs.replace(",", ""))
         rhs = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
         eq = f"{lhs}->{rhs}"
     lhs, rhs = eq.split("->")
@@ -727,7 +760,6 @@ def einsum(equation, *inputs, name=None):
 
 @register_gradient("Einsum")
 def _einsum_grad(g, out, *inputs, specs, rhs):
-    from ember.ops.array import broadcast_to, reshape
     grads = []
     sizes = {}
     for s, t in zip(specs, inputs):
@@ -750,3 +782,20 @@ def _einsum_grad(g, out, *inputs, specs, rhs):
             gi = broadcast_to(reshape(gi, shape_keep), [sizes[c] for c in s])
         grads.append(gi)
     return tuple(grads)
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=None,
+                     name=None):
+    """Counts of (label, prediction) pairs: row = true class, column = predicted class.
+
+    Each pair adds its weight (1 without ``weights``). ``tf.math`` exports it (TF has no
+    top-level ``tf.confusion_matrix``); it has no gradient.
+    """
+    y = np.asarray(_t(labels)._value).astype(np.int64).ravel()
+    p = np.asarray(_t(predictions)._value).astype(np.int64).ravel()
+    n = int(num_classes) if num_classes is not None else int(max(y.max(initial=0),
+                                                                 p.max(initial=0)) + 1)
+    m = np.zeros((n, n), np.int32 if dtype is None else dtypes.as_dtype(dtype)._np)
+    w = 1 if weights is None else np.asarray(_t(weights)._value).ravel().astype(m.dtype)
+    np.add.at(m, (y, p), w)
+    return Tensor._wrap(m)

@@ -9,33 +9,37 @@ import math as _pymath
 
 import numpy as np
 
+from ember import random as _random
 from ember.errors import InvalidArgumentError
-from ember.ops.array import expand_dims, one_hot
+from ember.ops.array import expand_dims, one_hot, reshape
 from ember.ops.math import abs as abs_
 from ember.ops.math import (
     add,
     exp,
     log1p,
     matmul,
-    maximum,
     minimum,
     multiply,
     negative,
     relu,
     relu_grad,
     sigmoid,
-    softplus,
     subtract,
     tanh,
     where,
+    zeros_like,
 )
 from ember.ops.reduce import reduce_sum
 from ember.record import apply, register_gradient
-from ember.tensor import Tensor, convert_to_tensor
+from ember.tensor import Tensor
+from ember.tensor import ensure_tensor as _t
 
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+__all__ = [
+    "bias_add", "dense", "dropout", "elu", "gelu", "hard_sigmoid", "l2_loss", "leaky_relu",
+    "log_softmax", "relu6", "selu", "sigmoid_cross_entropy_with_logits", "silu", "softmax",
+    "softmax_cross_entropy_with_logits", "softsign", "sparse_softmax_cross_entropy_with_logits",
+    "swish",
+]
 
 
 # -- activations ------------------------------------------------------------------------
@@ -54,8 +58,10 @@ def leaky_relu(features, alpha=0.2, name=None):
 
 @register_gradient("LeakyRelu")
 def _leaky_relu_grad(g, out, x, alpha):
-    slope = np.where(x._value > 0, 1.0, alpha).astype(g._value.dtype)
-    return multiply(g, Tensor._wrap(slope))
+    # A select, as TF's LeakyReluGrad; with alpha = 0 the other side is 0 even for g = inf
+    # (TF's g * alpha gives NaN there).
+    positive = x._value > 0
+    return where(positive, g, multiply(g, alpha) if alpha else zeros_like(g))
 
 
 def elu(features, alpha=1.0, name=None):
@@ -69,8 +75,8 @@ def elu(features, alpha=1.0, name=None):
 @register_gradient("Elu")
 def _elu_grad(g, out, x, alpha):
     # For z <= 0: d/dz alpha(e^z - 1) = out + alpha; built from ops so 2nd order is exact.
-    pos = Tensor._wrap((x._value > 0).astype(g._value.dtype))
-    return multiply(g, add(pos, multiply(subtract(1.0, pos), add(out, alpha))))
+    # Selected, so an infinite g on one side never meets a zero slope on the other.
+    return where(x._value > 0, g, multiply(g, add(out, alpha)))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -152,13 +158,28 @@ def softmax(logits, axis=None, name=None):
     return apply("Softmax", _softmax(x._value, a), (x,), {"axis": a})
 
 
+def _wide(v: np.ndarray) -> np.ndarray:
+    """float16 values as float32, others unchanged: ``z - max(z)`` of float16 logits ±6e4
+    overflows to -inf, and ``0 · (-inf)`` in a cross-entropy is NaN (TF gives 0)."""
+    return v.astype(np.float32) if v.dtype == np.float16 else v
+
+
+def _narrow(v: np.ndarray, dtype) -> np.ndarray:
+    """A widened result back in the input's dtype (a float16 loss past 65504 is inf, as TF's)."""
+    if v.dtype == dtype:
+        return v
+    with np.errstate(over="ignore"):
+        return v.astype(dtype)
+
+
 def _softmax(v, axis):
     # ndarray methods, not np.max/np.sum: their dispatch costs more than the work on a
     # (batch, 10) array.
-    e = v - v.max(axis=axis, keepdims=True)
+    w = _wide(v)
+    e = w - w.max(axis=axis, keepdims=True)
     np.exp(e, out=e)
     e /= e.sum(axis=axis, keepdims=True)
-    return e
+    return _narrow(e, v.dtype)
 
 
 @register_gradient("Softmax")
@@ -171,10 +192,10 @@ def log_softmax(logits, axis=None, name=None):
     """z - log Σ eᶻ, computed by max-subtraction (finite for logits up to ±1e4 and beyond)."""
     x = _t(logits)
     a = -1 if axis is None else int(axis)
-    v = x._value
+    v = _wide(x._value)
     shifted = v - np.max(v, axis=a, keepdims=True)
     value = shifted - np.log(np.sum(np.exp(shifted), axis=a, keepdims=True))
-    return apply("LogSoftmax", value, (x,), {"axis": a})
+    return apply("LogSoftmax", _narrow(value, x._value.dtype), (x,), {"axis": a})
 
 
 @register_gradient("LogSoftmax")
@@ -185,7 +206,11 @@ def _log_softmax_grad(g, out, x, axis):
 # -- losses with logits -----------------------------------------------------------------
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
-    """-y log σ(z) - (1-y) log(1-σ(z)) = max(z,0) - z·y + log(1 + e^-|z|), never inf/NaN."""
+    """-y log σ(z) - (1-y) log(1-σ(z)) = max(z,0) - z·y + log(1 + e^-|z|), never NaN.
+
+    Written as TF writes it, with both branches chosen by ``z >= 0``, so that the gradient
+    at z = 0 is σ(0) - y = 0.5 - y.
+    """
     z = _t(logits)
     y = _t(labels) if isinstance(labels, Tensor) else Tensor._wrap(
         np.asarray(labels, dtype=z._value.dtype))
@@ -193,7 +218,10 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
         raise InvalidArgumentError(f"sigmoid_cross_entropy_with_logits: labels shape "
                                    f"{tuple(y.shape)} and logits shape {tuple(z.shape)} "
                                    "must be the same.")
-    return add(subtract(maximum(z, 0.0), multiply(z, y)), log1p(exp(negative(abs_(z)))))
+    positive = z._value >= 0
+    relu_z = where(positive, z, zeros_like(z))
+    neg_abs_z = where(positive, negative(z), z)
+    return add(subtract(relu_z, multiply(z, y)), log1p(exp(neg_abs_z)))
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
@@ -207,17 +235,16 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
         raise InvalidArgumentError(f"softmax_cross_entropy_with_logits: labels shape "
                                    f"{tuple(y.shape)} and logits shape {tuple(z.shape)} must "
                                    "match.")
-    v = z._value
+    v = _wide(z._value)
     shifted = v - np.max(v, axis=axis, keepdims=True)
     lse = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-    loss = -np.sum(y._value * (shifted - lse), axis=axis)
-    return apply("SoftmaxCE", loss, (y, z), {"axis": axis})
+    loss = np.sum(_wide(y._value) * (lse - shifted), axis=axis)
+    return apply("SoftmaxCE", _narrow(loss, z._value.dtype), (y, z), {"axis": axis})
 
 
 @register_gradient("SoftmaxCE")
 def _softmax_ce_grad(g, out, y, z, axis):
-    from ember.ops.array import expand_dims as ed
-    ge = ed(g, axis)
+    ge = expand_dims(g, axis)
     gz = multiply(ge, subtract(multiply(softmax(z, axis), reduce_sum(y, axis, keepdims=True)), y))
     gy = multiply(ge, negative(log_softmax(z, axis)))
     return gy, gz
@@ -243,7 +270,7 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     """-log softmax(z)[label] per example: one fused op, gradient softmax(z) - onehot(label)."""
     z = _t(logits)
     lab = np.asarray(labels._value if isinstance(labels, Tensor) else labels)
-    v = z._value
+    v = _wide(z._value)
     n = v.shape[-1]
     if lab.shape != v.shape[:-1]:
         if lab.shape == v.shape[:-1] + (1,):
@@ -259,7 +286,8 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
         picked = shifted[np.arange(shifted.shape[0]), lab]
     else:
         picked = np.take_along_axis(shifted, lab[..., None].astype(np.intp), axis=-1)[..., 0]
-    return apply("SparseSoftmaxCE", lse - picked, (z,), {"labels": lab})
+    loss = _narrow(lse - picked, z._value.dtype)
+    return apply("SparseSoftmaxCE", loss, (z,), {"labels": lab})
 
 
 @register_gradient("SparseSoftmaxCE")
@@ -308,7 +336,6 @@ def bias_add(value, bias, data_format=None, name=None):
     if b.ndim != 1:
         raise InvalidArgumentError(f"bias_add: bias must be 1-D; got shape {tuple(b.shape)}.")
     if data_format in ("NCHW", "NCW", "NCDHW", "channels_first"):
-        from ember.ops.array import reshape
         b = reshape(b, [-1] + [1] * (v.ndim - 2))
     elif v._value.shape[-1] != b._value.shape[0]:
         raise InvalidArgumentError(f"bias_add: bias of size {b._value.shape[0]} does not match "
@@ -319,7 +346,6 @@ def bias_add(value, bias, data_format=None, name=None):
 
 def dropout(x, rate, noise_shape=None, seed=None, name=None):
     """Zeroes each element with probability ``rate`` and scales the rest by 1/(1-rate)."""
-    from ember import random as _random
     x = _t(x)
     if not 0 <= float(rate) < 1:
         raise ValueError(f"dropout: rate must be in [0, 1); received rate={rate}.")
@@ -404,10 +430,4 @@ def _dense_grad(g, out, x, w, b=None, *, needs, act):
         return gx, gw
     gb = reduce_sum(gz, axis=0) if needs[2] else None
     return gx, gw, gb
-
-
-__all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softsign",
-           "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "dropout", "l2_loss",
-           "bias_add", "sigmoid_cross_entropy_with_logits", "softmax_cross_entropy_with_logits",
-           "sparse_softmax_cross_entropy_with_logits", "dense", "hard_sigmoid", "where"]
 

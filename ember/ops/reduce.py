@@ -6,21 +6,28 @@ import numpy as np
 
 from ember.errors import InvalidArgumentError
 from ember.ops.array import broadcast_to, reshape
+from ember.ops.math import abs as abs_
 from ember.ops.math import (
-    add,
     divide,
     exp,
+    maximum,
     multiply,
+    rsqrt,
     sqrt,
     square,
     subtract,
+    where,
+    zeros_like,
 )
 from ember.record import apply, register_gradient
-from ember.tensor import Tensor, convert_to_tensor
+from ember.tensor import Tensor
+from ember.tensor import ensure_tensor as _t
 
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+__all__ = [
+    "argmax", "argmin", "count_nonzero", "cumsum", "l2_normalize", "moments", "norm",
+    "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min",
+    "reduce_prod", "reduce_std", "reduce_sum", "reduce_variance", "unbroadcast",
+]
 
 
 def _axes(axis, ndim, op):
@@ -127,9 +134,13 @@ reduce_min = _extreme("Min", np.min)
 
 def _extreme_grad(g, out, x, axes, keepdims):
     o = out._value if keepdims else out._value.reshape(_kept_shape(x._value.shape, axes))
-    mask = (x._value == o).astype(g._value.dtype)
-    mask /= mask.sum(axis=axes, keepdims=True)
-    return multiply(_expand_back(g, x, axes, keepdims), Tensor._wrap(mask))
+    hit = x._value == o
+    share = hit.astype(g._value.dtype)
+    share /= share.sum(axis=axes, keepdims=True)
+    # Selected before the share multiplies it, so an infinite incoming gradient gives 0,
+    # not NaN, where x is not the extreme.
+    picked = where(hit, _expand_back(g, x, axes, keepdims), zeros_like(x))
+    return multiply(picked, Tensor._wrap(share))
 
 
 register_gradient("Max")(_extreme_grad)
@@ -203,13 +214,13 @@ def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
     return Tensor._wrap(np.all(x._value, axis=_axes(axis, x.ndim, "All"), keepdims=keepdims))
 
 
-def count_nonzero(input, axis=None, keepdims=False, dtype=None, name=None):  # noqa: A002
+def count_nonzero(input, axis=None, keepdims=False, dtype=None, name=None):
     x = _t(input)
     c = np.count_nonzero(x._value, axis=_axes(axis, x.ndim, "CountNonzero"), keepdims=keepdims)
     return Tensor._wrap(np.asarray(c, dtype=np.int64))
 
 
-def argmax(input, axis=None, output_type=None, name=None):  # noqa: A002 - TF's name
+def argmax(input, axis=None, output_type=None, name=None):
     """Index of the largest value along ``axis`` (default 0, as TF), int64."""
     x = _t(input)
     a = 0 if axis is None else int(axis)
@@ -218,7 +229,7 @@ def argmax(input, axis=None, output_type=None, name=None):  # noqa: A002 - TF's 
     return Tensor._wrap(np.argmax(x._value, axis=a).astype(dt))
 
 
-def argmin(input, axis=None, output_type=None, name=None):  # noqa: A002 - TF's name
+def argmin(input, axis=None, output_type=None, name=None):
     """Index of the smallest value along ``axis`` (default 0, as TF), int64."""
     x = _t(input)
     a = 0 if axis is None else int(axis)
@@ -245,9 +256,8 @@ def _cumsum_grad(g, out, x, axis, exclusive, reverse):
     return cumsum(g, axis=axis, exclusive=exclusive, reverse=not reverse)
 
 
-def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa: A002
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     """Vector norm over ``axis`` (all elements when None): euclidean (2), 1 or inf."""
-    from ember.ops.math import abs as abs_
     x = _t(tensor)
     keep = bool(keepdims)
     if ord in ("euclidean", 2, 2.0, "fro"):
@@ -260,7 +270,6 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa:
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
-    from ember.ops.math import maximum, rsqrt
     x = _t(x)
     sq = reduce_sum(square(x), axis=axis, keepdims=True)
     return multiply(x, rsqrt(maximum(sq, epsilon)))
@@ -274,9 +283,3 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
         mean = reduce_mean(x, axis=axes, keepdims=False)
     return mean, var
 
-
-def accumulate_n(inputs, shape=None, tensor_dtype=None, name=None):
-    total = inputs[0]
-    for t in inputs[1:]:
-        total = add(total, t)
-    return total

@@ -1,14 +1,12 @@
-"""Makes ``gradcheck`` (the shared op checker) and this checkout's ``ember`` importable.
+"""Makes ``gradcheck`` (the shared op checker in this folder) importable by the core tests.
 
-The repository root goes first on ``sys.path`` so the tests always exercise the code
-next to them, installed into the environment or not.
+Only this folder is added to ``sys.path``: it holds no package that could shadow an
+installed one.
 """
 
 import os
 import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_ROOT = os.path.dirname(os.path.dirname(_HERE))
-for _p in (_HERE, _ROOT):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)

@@ -6,7 +6,7 @@ from gradcheck import BINARY_SHAPES, check, rand, reduction_cases
 
 import ember as tf
 from ember.ops.math import multiply
-from ember.tape import GRADIENTS, apply, register_gradient
+from ember.record import GRADIENTS, apply, register_gradient
 
 
 @pytest.fixture

@@ -254,7 +254,7 @@ def test_no_recording_outside_the_with_block():
 
 
 def test_missing_rule_raises_lookup_error_naming_the_op():
-    from ember.tape import apply
+    from ember.record import apply
     x = tf.constant([1.0])
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -316,8 +316,8 @@ def _second_order_cases():
     from gradcheck import rand
 
     from ember.ops.nn import dense
-    p = lambda *s: rand(s, 0.5, 2.0)  # noqa: E731 - positive inputs
-    x = lambda *s: rand(s, -1.5, 1.5, away=0.1)  # noqa: E731
+    p = lambda *s: rand(s, 0.5, 2.0)
+    x = lambda *s: rand(s, -1.5, 1.5, away=0.1)
     labels = np.array([0, 2])
     return {
         "multiply": (tf.multiply, [x(2, 3), x(3)]),
@@ -369,6 +369,10 @@ def _second_order_cases():
                       [np.array([[0.3, -1.2, 0.9], [1.1, 0.2, -0.4]])]),
         "where_max": (lambda a, b: tf.where(a > 0, a * b, tf.maximum(a, b) ** 2),
                       [x(2, 3), x(2, 3)]),
+        "tile": (lambda t: tf.tile(t, [2, 3]) ** 3, [x(2, 3)]),
+        "clip_abs_leaky": (lambda t: tf.nn.leaky_relu(tf.abs(tf.clip_by_value(t, -0.8, 0.8)) ** 3
+                                                      - 0.1), [x(2, 3)]),
+        "reduce_max": (lambda t: tf.reduce_max(t ** 3, axis=1), [x(2, 3)]),
     }
 
 

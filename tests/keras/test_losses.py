@@ -382,7 +382,7 @@ def test_get():
     assert losses.get(obj) is obj
     assert losses.get(None) is None
     assert isinstance(losses.get(losses.Hinge), losses.Hinge)
-    fn = lambda y, p: y  # noqa: E731
+    fn = lambda y, p: y
     assert losses.get(fn) is fn
     cfg = {"class_name": "CategoricalCrossentropy", "config": {"from_logits": True}}
     assert losses.get(cfg).from_logits is True
@@ -449,3 +449,41 @@ def test_ignore_class_through_a_function_wrapper():
                                          ignore_class=255)
     expect = F.cross_entropy(torch.tensor(LOGITS), torch.tensor(y), ignore_index=255).item()
     np.testing.assert_allclose(wrapped(y[:, None], LOGITS).numpy(), expect, rtol=1e-10)
+
+
+# The loss classes are LossFunctionWrapper configured in a line: their configs and attributes.
+CLASS_CONFIG_KEYS = {
+    losses.MeanSquaredError: (), losses.MeanAbsoluteError: (),
+    losses.MeanAbsolutePercentageError: (), losses.MeanSquaredLogarithmicError: (),
+    losses.CosineSimilarity: ("axis",), losses.Huber: ("delta",), losses.LogCosh: (),
+    losses.Hinge: (), losses.SquaredHinge: (), losses.CategoricalHinge: (),
+    losses.KLDivergence: (), losses.Poisson: (),
+    losses.BinaryCrossentropy: ("from_logits", "label_smoothing", "axis"),
+    losses.BinaryFocalCrossentropy: ("apply_class_balancing", "alpha", "gamma", "from_logits",
+                                     "label_smoothing", "axis"),
+    losses.CategoricalCrossentropy: ("from_logits", "label_smoothing", "axis"),
+    losses.CategoricalFocalCrossentropy: ("alpha", "gamma", "from_logits", "label_smoothing",
+                                          "axis"),
+    losses.SparseCategoricalCrossentropy: ("from_logits", "ignore_class"),
+}
+
+
+@pytest.mark.parametrize("cls", list(CLASS_CONFIG_KEYS), ids=lambda c: c.__name__)
+def test_loss_class_config_keys_and_attributes(cls):
+    obj = cls()
+    cfg = obj.get_config()
+    assert set(cfg) == {"name", "reduction", *CLASS_CONFIG_KEYS[cls]}
+    for key in CLASS_CONFIG_KEYS[cls]:
+        assert getattr(obj, key) == cfg[key]
+    back = cls.from_config(cfg)
+    assert back.get_config() == cfg and back.fn is obj.fn
+
+
+def test_loss_function_wrapper_config_names_its_function():
+    wrapper = losses.LossFunctionWrapper(losses.huber, name="h", delta=2.0)
+    cfg = wrapper.get_config()
+    assert cfg["fn"]["config"] == "huber" and cfg["delta"] == 2.0 and wrapper.delta == 2.0
+    back = losses.LossFunctionWrapper.from_config(cfg)
+    assert back.fn is losses.huber and back.get_config() == cfg
+    y, p = np.array([[0.0, 3.0]]), np.array([[1.0, 0.0]])
+    np.testing.assert_allclose(back(y, p).numpy(), losses.Huber(delta=2.0)(y, p).numpy())

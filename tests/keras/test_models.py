@@ -1,5 +1,7 @@
 """Models: Sequential, functional and subclassed; structure, summary and weights files."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -9,8 +11,8 @@ from ember.keras import layers
 
 @pytest.fixture(autouse=True)
 def _fresh_names():
-    from ember.keras.layers.layer import reset_name_counters
-    reset_name_counters()
+    from ember.keras import naming
+    naming.reset()
     yield
 
 
@@ -180,3 +182,53 @@ def test_class_weight_with_sample_weight_and_zero_batch_size_are_refused():
         model.fit(x, y, class_weight={0: 1.0, 1: 2.0}, sample_weight=np.ones(4), verbose=0)
     with pytest.raises(ValueError, match="batch_size"):
         model.fit(x, y, batch_size=0, verbose=0)
+
+
+def test_arithmetic_on_keras_tensors_records_operations_not_layers(capsys):
+    inputs = tf.keras.Input((3,))
+    dense = layers.Dense(2, kernel_initializer="ones")
+    y = dense(inputs)
+    model = tf.keras.Model(inputs, -(y * 2.0 + y)[:, :1])
+    assert [type(lay).__name__ for lay in model.layers] == ["InputLayer", "Dense"]
+    x = np.array([[1.0, 2.0, 3.0]], np.float32)
+    np.testing.assert_allclose(model(x).numpy(), [[-18.0]])
+    model.summary()
+    rows = [line.split("│")[1].strip() for line in capsys.readouterr().out.splitlines()
+            if line.startswith("│")]
+    assert rows == ["input_layer (InputLayer)", "dense (Dense)", "multiply (Multiply)",
+                    "add (Add)", "get_item (GetItem)", "negative (Negative)"]
+
+
+def test_whole_model_files_are_refused_naming_the_weights_formats(tmp_path):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), layers.Dense(2)])
+    for name in ("m.keras", "m.h5"):
+        with pytest.raises(ValueError, match=r"\.weights\.h5.*\.weights\.npz"):
+            model.save(tmp_path / name)
+        assert not (tmp_path / name).exists()
+    with pytest.raises(ValueError, match=r"\.weights\.h5.*\.weights\.npz"):
+        tf.keras.models.load_model(tmp_path / "m.keras")
+    model.save(tmp_path / "m.weights.npz")  # a weights filename is what save writes
+    assert (tmp_path / "m.weights.npz").exists()
+
+
+def test_plot_model_says_it_is_not_supported_yet():
+    assert not hasattr(tf.keras.utils, "plot_model")
+    with pytest.raises(AttributeError, match="not supported yet.*summary"):
+        tf.keras.utils.plot_model(tf.keras.Sequential())
+
+
+def test_py_dataset_warns_that_workers_are_ignored():
+    class Batches(tf.keras.utils.PyDataset):
+        def __len__(self):
+            return 1
+
+        def __getitem__(self, i):
+            return np.ones((2, 3), np.float32), np.ones((2, 1), np.float32)
+
+    with pytest.warns(UserWarning, match="workers.*ignored"):
+        data = Batches(workers=4, use_multiprocessing=True)
+    assert data.workers == 4 and data.use_multiprocessing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Batches()
+    assert tf.keras.utils.Sequence is tf.keras.utils.PyDataset

@@ -50,9 +50,8 @@ def test_device_cpu_is_a_no_op_and_gpu_warns_naming_it():
             pass
     assert y.numpy() == 2.0
     tf.device.__init__.__globals__["_STATE"]["warned"].clear()
-    with pytest.warns(UserWarning, match="no GPU:0"):
-        with tf.device("/GPU:0"):
-            assert (tf.constant(2.0) * 2).numpy() == 4.0
+    with pytest.warns(UserWarning, match="no GPU:0"), tf.device("/GPU:0"):
+        assert (tf.constant(2.0) * 2).numpy() == 4.0
 
 
 def test_device_without_soft_placement_or_malformed_is_an_error():
@@ -69,5 +68,5 @@ def test_device_without_soft_placement_or_malformed_is_an_error():
 
 
 def test_version():
-    assert tf.version.VERSION == tf.__version__
+    assert tf.__version__ == tf.version.VERSION
     assert tf.version.TF_API_VERSION.startswith("2.")

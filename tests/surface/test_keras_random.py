@@ -28,7 +28,7 @@ def test_global_seed_makes_unseeded_calls_repeat():
 
 def test_distributions_shapes_dtypes_and_ranges():
     u = random.uniform((1000,), minval=2.0, maxval=3.0, seed=0)
-    assert u.dtype == tf.float32 and 2.0 <= u.numpy().min() and u.numpy().max() < 3.0
+    assert u.dtype == tf.float32 and u.numpy().min() >= 2.0 and u.numpy().max() < 3.0
     n = random.normal((20000,), mean=1.0, stddev=2.0, seed=0).numpy()
     assert abs(n.mean() - 1.0) < 0.05 and abs(n.std() - 2.0) < 0.05
     t = random.truncated_normal((5000,), stddev=1.0, seed=0).numpy()

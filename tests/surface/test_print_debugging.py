@@ -51,7 +51,7 @@ def test_tf_test_answers_for_a_cpu_machine():
     assert tf.test.gpu_device_name() == ""
 
     class Case(tf.test.TestCase):
-        def runTest(self):  # noqa: N802 - unittest's name
+        def runTest(self):
             self.assertAllClose(tf.constant([1.0, 2.0]), [1.0, 2.0 + 1e-7])
             self.assertAllEqual(tf.constant([1, 2]), np.array([1, 2]))
             with self.assertRaises(AssertionError):

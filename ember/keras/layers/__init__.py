@@ -1,21 +1,13 @@
-"""Keras layers: ``from ember.keras import layers; layers.Dense(64, activation='relu')``."""
+"""Keras layers: ``from ember.keras import layers; layers.Dense(64, activation='relu')``.
 
-from ember.keras.layers.core import (  # noqa: F401
-    ELU,
-    Activation,
-    Dropout,
-    Flatten,
-    Identity,
-    Lambda,
-    LeakyReLU,
-    Permute,
-    ReLU,
-    RepeatVector,
-    Reshape,
-    Softmax,
-)
+One import line per family (one file per family, as Keras groups its layers); a new
+family appends its line.
+"""
+
+from ember.keras.layers.activations import ELU, Activation, LeakyReLU, ReLU, Softmax  # noqa: F401
+from ember.keras.layers.core import Identity, Lambda  # noqa: F401
 from ember.keras.layers.dense import Dense  # noqa: F401
-from ember.keras.layers.input_layer import Input, InputLayer, KerasTensor  # noqa: F401
+from ember.keras.layers.input_layer import Input, InputLayer  # noqa: F401
 from ember.keras.layers.layer import InputSpec, Layer  # noqa: F401
 from ember.keras.layers.merging import (  # noqa: F401
     Add,
@@ -32,3 +24,6 @@ from ember.keras.layers.merging import (  # noqa: F401
     multiply,
     subtract,
 )
+from ember.keras.layers.regularization import Dropout  # noqa: F401
+from ember.keras.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
+from ember.keras.layers.symbolic import KerasTensor  # noqa: F401

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ember import ops
 from ember.keras import activations, constraints, initializers, regularizers
 from ember.keras.layers.layer import InputSpec, Layer
 from ember.ops import nn as nn_ops
-from ember.tensor import Tensor
+from ember.tensor import Tensor, as_array
 
 
 class Dense(Layer):
@@ -25,10 +28,11 @@ class Dense(Layer):
         kernel_constraint, bias_constraint: optional projections after each update.
     """
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, **kwargs):
+    def __init__(self, units: int, activation: str | Callable | None = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, lora_rank: int | None = None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, float) and units.is_integer():
             units = int(units)
@@ -47,6 +51,7 @@ class Dense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
         self._fused = _fused_name(self.activation)
 
     def build(self, input_shape):
@@ -77,7 +82,7 @@ class Dense(Layer):
             raise TypeError(f"Layer '{self.name}' (Dense) expects one tensor of shape (batch, "
                             f"..., features); received a {type(x).__name__}. A dict or list of "
                             "inputs needs a functional model with one Input per entry.")
-        if x._value.dtype != self.kernel._value.dtype:
+        if as_array(x).dtype != as_array(self.kernel).dtype:
             x = ops.cast(x, self.kernel.dtype)
         lead = None
         if x.ndim > 2:  # Dense acts on the last axis: fold leading axes into one batch

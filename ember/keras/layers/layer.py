@@ -8,52 +8,42 @@
 
 Sublayers and variables assigned as attributes (also inside lists and dicts) are found
 automatically, in assignment order, as Keras tracks them.
+
+Masks travel on tensors (``tensor._keras_mask``), as in Keras 3: ``__call__`` passes the
+input's mask as ``mask=`` to a ``call`` that takes one, and attaches
+``compute_mask(inputs, mask)`` to the outputs (by default the input's mask when the layer
+``supports_masking``, else none).
 """
 
 from __future__ import annotations
 
 import inspect
-import re
-from collections import defaultdict
+import threading
+from typing import Any
 
 import numpy as np
 
 from ember import dtypes, ops
 from ember.keras import constraints as _constraints
 from ember.keras import initializers as _initializers
+from ember.keras import naming
 from ember.keras import regularizers as _regularizers
-from ember.tensor import Tensor, Variable, convert_to_tensor
-
-KerasTensor = symbolic_call = None  # bound below (input_layer imports this module)
-
-_name_counts: defaultdict = defaultdict(int)
+from ember.keras.layers.symbolic import infer_output_shape, is_symbolic, symbolic_call
+from ember.tensor import Tensor, Variable, as_array, convert_to_tensor
 
 
-def reset_name_counters():
-    """Forgets auto-generated names (``keras.backend.clear_session``): the next Dense is 'dense'."""
-    _name_counts.clear()
+class _StructureVersion:
+    """A counter bumped whenever any layer's attributes change (or a tracked list/dict is
+    mutated): ``_collect`` caches what it found and walks the attributes again only after a
+    bump, so ``model.trainable_variables`` in a training loop costs a few look-ups."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
 
 
-def to_snake_case(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
-
-
-def unique_name(base: str) -> str:
-    """'dense', then 'dense_1', 'dense_2', ... as Keras names layers."""
-    n = _name_counts[base]
-    _name_counts[base] += 1
-    return base if n == 0 else f"{base}_{n}"
-
-
-# Bumped whenever any layer's attributes change (or a tracked list/dict is mutated):
-# ``_collect`` caches what it found and walks the attributes again only after a bump,
-# so ``model.trainable_variables`` in a training loop costs a few dict look-ups.
-_structure = [0]
-
-
-def _bump():
-    _structure[0] += 1
+_STRUCTURE = _StructureVersion()
 
 
 def _mutating(base, name):
@@ -61,7 +51,7 @@ def _mutating(base, name):
     original = getattr(base, name)
 
     def method(self, *args, **kwargs):
-        _bump()
+        _STRUCTURE.value += 1
         return original(self, *args, **kwargs)
     method.__name__ = name
     return method
@@ -87,19 +77,47 @@ class _TrackedDict(dict):
 
 
 class _CallContext:
-    """The ``training`` flag of the outermost call, inherited by sublayers that aren't told,
-    and how deep in nested layer calls we are."""
+    """The state of the layer calls running in one thread.
 
-    training = None
-    depth = 0
+    Attributes:
+        training: the ``training`` flag of the outermost call, inherited by sublayers that
+            are not told.
+        depth: how deep in nested layer calls we are (0: outside any call).
+        loss_holders: layers holding losses from their last call (``add_loss``, activity
+            regularizers), cleared when the next outermost call starts, as Keras does,
+            without walking the whole model every call.
+    """
+
+    __slots__ = ("training", "depth", "loss_holders")
+
+    def __init__(self):
+        self.training = None
+        self.depth = 0
+        self.loss_holders: dict[int, Layer] = {}
 
 
-# Layers holding losses from their last call (add_loss, activity regularizers): cleared when
-# the next outermost call starts, as Keras does, without walking the whole model every call.
-_loss_holders: dict = {}
+class _PerThread(threading.local):
+    """Each thread's own _CallContext, as Keras 3 keeps its call context: another thread's
+    ``model(x, training=True)`` changes nothing in this one. (One thread-local look-up per
+    call, then plain slots: attributes of a threading.local itself cost ~5x more.)"""
+
+    def __init__(self):
+        self.context = _CallContext()
 
 
-_ctx = _CallContext()
+_PER_THREAD = _PerThread()
+
+
+class _CallSignature:
+    """What a layer class's ``call`` accepts and computes, found once per class."""
+
+    __slots__ = ("training", "mask", "computes_mask")
+
+    def __init__(self, cls):
+        params = inspect.signature(cls.call).parameters
+        self.training = "training" in params
+        self.mask = "mask" in params
+        self.computes_mask = cls.compute_mask is not Layer.compute_mask
 
 
 class InputSpec:
@@ -128,11 +146,11 @@ class Layer:
         input_shape / input_dim: for the first layer of a Sequential model.
     """
 
-    _call_takes_training = None  # per class, filled on first call
-
-    def __init__(self, trainable=True, name=None, dtype=None, autocast=True,
-                 input_shape=None, input_dim=None, batch_input_shape=None, batch_size=None,
-                 activity_regularizer=None, input_length=None, **kwargs):
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
+                 autocast: bool = True, input_shape: tuple | int | None = None,
+                 input_dim: int | None = None, batch_input_shape: tuple | None = None,
+                 batch_size: int | None = None, activity_regularizer: Any = None,
+                 input_length: int | None = None, **kwargs):
         allowed = {"weights", "dynamic", "input_dtype"}
         unknown = set(kwargs) - allowed
         if unknown:
@@ -140,7 +158,7 @@ class Layer:
                             f"{ {k: kwargs[k] for k in sorted(unknown)} }")
         object.__setattr__(self, "_tracked_weights", _TrackedList())
         object.__setattr__(self, "_losses", [])
-        self.name = name if name is not None else unique_name(to_snake_case(type(self).__name__))
+        self.name = name if name is not None else naming.auto_name(type(self).__name__)
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"Argument `name` must be a non-empty string. Received: name={name!r}")
         self._trainable = bool(trainable)
@@ -197,7 +215,7 @@ class Layer:
         value = init(shape, dtype=dt) if isinstance(init, _initializers.Initializer) else \
             init(shape, dtype=dt)
         if isinstance(value, Tensor):
-            value = value._value
+            value = as_array(value)
         value = np.asarray(value, dtype=dt._np).reshape(shape)
         var = Variable(value, trainable=trainable, name=name or "variable", dtype=dt)
         var._path = f"{self.name}/{name or 'variable'}"
@@ -222,19 +240,19 @@ class Layer:
         elif type(value) is dict and name not in _UNTRACKED:
             value = _TrackedDict(value)
         object.__setattr__(self, name, value)
-        _bump()
+        _STRUCTURE.value += 1
 
     def __delattr__(self, name):
         object.__delattr__(self, name)
-        _bump()
+        _STRUCTURE.value += 1
 
     def _collect(self):
         """(own variables, direct sublayers), in the order they were assigned."""
         cache = self.__dict__.get("_collect_cache")
-        if cache is not None and cache[0] == _structure[0]:
+        if cache is not None and cache[0] == _STRUCTURE.value:
             return cache[1], cache[2]
         own, subs = self._walk_attributes()
-        object.__setattr__(self, "_collect_cache", (_structure[0], own, subs))
+        object.__setattr__(self, "_collect_cache", (_STRUCTURE.value, own, subs))
         return own, subs
 
     def _walk_attributes(self):
@@ -328,11 +346,11 @@ class Layer:
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
                              "layer isn't built. You can build it manually via: "
                              f"`{self.name}.build(batch_input_shape)`.")
-        return int(sum(v._value.size for v in self.weights))
+        return int(sum(as_array(v).size for v in self.weights))
 
     def get_weights(self) -> list:
         """The weights' values as a list of NumPy arrays (copies)."""
-        return [v._value.copy() for v in self.weights]
+        return [np.array(as_array(v)) for v in self.weights]
 
     def set_weights(self, weights):
         """Sets the weights from NumPy arrays, in the order ``get_weights`` returns them."""
@@ -345,9 +363,9 @@ class Layer:
                 f"{[tuple(p.shape) for p in params]}).")
         for p, w in zip(params, weights):
             w = np.asarray(w.numpy() if isinstance(w, Tensor) else w)
-            if w.shape != p._value.shape:
+            if w.shape != as_array(p).shape:
                 raise ValueError(f"Layer '{self.name}' weight shape mismatch for '{p.path}': "
-                                 f"expected {tuple(p._value.shape)}, received {w.shape}.")
+                                 f"expected {as_array(p).shape}, received {w.shape}.")
         for p, w in zip(params, weights):
             p.assign(np.asarray(w.numpy() if isinstance(w, Tensor) else w))
 
@@ -356,7 +374,7 @@ class Layer:
         """Adds a loss term (e.g. an activity penalty) computed during ``call``; the next
         outermost call starts afresh."""
         self._losses.append(loss)
-        _loss_holders[id(self)] = self
+        _PER_THREAD.context.loss_holders[id(self)] = self
 
     @property
     def losses(self) -> list:
@@ -387,9 +405,7 @@ class Layer:
 
     def __call__(self, inputs, *args, **kwargs):
         if type(inputs) is not Tensor:
-            first = inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs
-            if isinstance(first, KerasTensor) or (isinstance(inputs, dict) and any(
-                    isinstance(v, KerasTensor) for v in inputs.values())):
+            if type(inputs) is not np.ndarray and is_symbolic(inputs):
                 return symbolic_call(self, inputs, args, kwargs)
             inputs = self._convert_inputs(inputs)
         if not self.built:
@@ -397,34 +413,59 @@ class Layer:
         if self.input_spec is not None:
             self._check_input_spec(inputs)
         cls = type(self)
-        takes = cls.__dict__.get("_call_takes_training_cache")
-        if takes is None:
-            params = inspect.signature(self.call).parameters
-            takes = ("training" in params, any(p.kind == p.VAR_KEYWORD for p in params.values()))
-            cls._call_takes_training_cache = takes
+        signature = cls.__dict__.get("_call_signature")
+        if signature is None:
+            signature = _CallSignature(cls)
+            cls._call_signature = signature
+        ctx = _PER_THREAD.context
         training = kwargs.pop("training", None)
-        outer = _ctx.training
+        outer = ctx.training
         if training is None:
             training = outer
         elif isinstance(training, Tensor):
             training = bool(training)
-        if takes[0]:
+        if signature.training:
             kwargs["training"] = training
-        if _ctx.depth == 0 and _loss_holders:
-            for layer in _loss_holders.values():
+        mask = inputs._keras_mask if type(inputs) is Tensor else _mask_of(inputs)
+        if mask is not None and signature.mask and kwargs.get("mask") is None:
+            kwargs["mask"] = mask
+        if ctx.depth == 0 and ctx.loss_holders:
+            for layer in ctx.loss_holders.values():
                 layer._losses.clear()
-            _loss_holders.clear()
-        _ctx.training = training
-        _ctx.depth += 1
+            ctx.loss_holders.clear()
+        ctx.training = training
+        ctx.depth += 1
         try:
             outputs = self.call(inputs, *args, **kwargs)
         finally:
-            _ctx.training = outer
-            _ctx.depth -= 1
+            ctx.training = outer
+            ctx.depth -= 1
         if self.activity_regularizer is not None and isinstance(outputs, Tensor):
             self.add_loss(ops.divide(self.activity_regularizer(outputs),
                                      float(max(outputs.shape[0] or 1, 1))))
+        if mask is not None or signature.computes_mask:
+            self._set_output_mask(inputs, outputs, mask)
         return outputs
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs (Keras's rule): the input's mask when the layer
+        ``supports_masking``, else None. Masking layers (Embedding with ``mask_zero``)
+        override it."""
+        return mask if self.supports_masking else None
+
+    def _set_output_mask(self, inputs, outputs, mask):
+        """Attaches ``compute_mask(inputs, mask)`` to the outputs that carry no mask yet (a
+        model's outputs already carry the masks its layers set)."""
+        flat = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        if all(getattr(t, "_keras_mask", None) is not None for t in flat):
+            return
+        out_mask = self.compute_mask(inputs, mask)
+        if out_mask is None:
+            return
+        masks = list(out_mask) if isinstance(out_mask, (list, tuple)) else [out_mask]
+        for t, m in zip(flat, masks):
+            if isinstance(t, Tensor) and t._keras_mask is None and m is not None:
+                t._keras_mask = m
 
     def _convert_inputs(self, x):
         if isinstance(x, Tensor):
@@ -443,7 +484,7 @@ class Layer:
         if arr.dtype.kind == "f" or (arr.dtype.kind in "iub" and self.autocast
                                      and self._casts_ints):
             arr = arr.astype(self.dtype, copy=False)
-        return Tensor._wrap(arr)
+        return convert_to_tensor(arr)
 
     _casts_ints = True  # Embedding-like layers that take integer ids set this False
 
@@ -451,7 +492,7 @@ class Layer:
         spec = self.input_spec
         if not isinstance(x, Tensor):
             return
-        shape = x._value.shape
+        shape = as_array(x).shape
         if spec.ndim is not None and len(shape) != spec.ndim:
             raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: '
                              f"expected ndim={spec.ndim}, found ndim={len(shape)}. Full shape "
@@ -473,7 +514,6 @@ class Layer:
 
     def compute_output_shape(self, input_shape):
         """The output shape for ``input_shape``, found by running the layer on zeros."""
-        from ember.keras.layers.input_layer import infer_output_shape
         return infer_output_shape(self, input_shape)
 
     # -- config -------------------------------------------------------------------------
@@ -545,7 +585,7 @@ def _loss_terms(layers) -> list:
 
 def _shape_of(x):
     if isinstance(x, Tensor):
-        return tuple(x._value.shape)
+        return as_array(x).shape
     if isinstance(x, (list, tuple)):
         return [_shape_of(v) for v in x]
     if isinstance(x, dict):
@@ -560,4 +600,12 @@ def as_tensor(x, dtype="float32"):
     return convert_to_tensor(np.asarray(x, dtype=dtypes.as_dtype(dtype)._np))
 
 
-from ember.keras.layers.input_layer import KerasTensor, symbolic_call  # noqa: E402,F811
+def _mask_of(inputs):
+    """The mask carried by the input tensor (a list of masks for a list of inputs), or None."""
+    if type(inputs) is Tensor:
+        return inputs._keras_mask
+    if isinstance(inputs, (list, tuple)):
+        masks = [getattr(t, "_keras_mask", None) for t in inputs]
+        if any(m is not None for m in masks):
+            return masks
+    return None

@@ -71,7 +71,7 @@ class Minimum(_Merge):
 class Concatenate(_Merge):
     """Joins a list of inputs along ``axis`` (default -1)."""
 
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis: int = -1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
 
@@ -90,7 +90,7 @@ class Concatenate(_Merge):
 class Dot(_Merge):
     """Dot product of two inputs along ``axes``."""
 
-    def __init__(self, axes, normalize=False, **kwargs):
+    def __init__(self, axes: int | tuple, normalize: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.axes, self.normalize = axes, normalize
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ember import ops
-from ember.tensor import Tensor
+from ember import nest, ops
+from ember.keras import losses
+from ember.keras import metrics as metrics_mod
+from ember.tensor import Tensor, as_array
 
 
 def _as_list(v):
@@ -16,7 +18,6 @@ class CompiledLoss:
     """The total training loss: each output's loss, weighted by ``loss_weights``, summed."""
 
     def __init__(self, loss, loss_weights=None, output_names=None):
-        from ember.keras import losses
         self.active = loss is not None
         self._spec = loss
         self._weights = loss_weights
@@ -40,7 +41,6 @@ class CompiledLoss:
         model's "loss" metric (weighted by the batch size), as tf.keras 2 does; returns
         the total to differentiate. ``Model.compute_loss`` uses ``compute`` instead.
         """
-        from ember.keras.models.data import _leaves
         total = self.compute(y_true, y_pred, sample_weight) if self.active else None
         if regularization_losses:
             extra = list(regularization_losses)
@@ -49,7 +49,7 @@ class CompiledLoss:
         if total is None:
             total = Tensor(np.zeros((), np.float32))
         if self.tracker is not None:
-            first = _leaves(y_pred)[0]
+            first = nest.flatten(y_pred)[0]
             self.tracker.update_state(total, sample_weight=np.shape(first)[0]
                                       if np.ndim(first) else 1)
         return total
@@ -168,7 +168,6 @@ class CompiledMetrics:
         return {m.name: m.result() for m in self.metrics}
 
     def _build(self, y_true, y_pred):
-        from ember.keras import metrics as metrics_mod
         multi = isinstance(y_pred, (list, tuple)) and len(y_pred) > 1
 
         def resolve(specs, prefix=""):
@@ -215,7 +214,7 @@ class CompiledMetrics:
 
 
 def _np(v):
-    return v._value if isinstance(v, Tensor) else v
+    return as_array(v) if isinstance(v, Tensor) else v
 
 
 def _describe(spec):

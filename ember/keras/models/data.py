@@ -13,7 +13,9 @@ import warnings
 
 import numpy as np
 
-from ember.tensor import Tensor
+from ember import nest
+from ember import random as _random
+from ember.tensor import Tensor, as_array
 
 
 def unpack_x_y_sample_weight(data):
@@ -47,7 +49,7 @@ def _to_array(v, what):
     if isinstance(v, dict):
         return {k: _to_array(a, f"{what}['{k}']") for k, a in v.items()}
     if isinstance(v, Tensor):
-        v = v._value
+        v = as_array(v)
     if isinstance(v, (list, tuple)) and v and all(
             isinstance(a, (np.ndarray, Tensor)) and np.ndim(a) >= 1 for a in v):
         # As Keras: a list of arrays is one array per model input (or output), e.g.
@@ -69,14 +71,6 @@ def _to_array(v, what):
     return v
 
 
-def _leaves(v):
-    if isinstance(v, dict):
-        return [x for a in v.values() for x in _leaves(a)]
-    if isinstance(v, (list, tuple)):
-        return [x for a in v for x in _leaves(a)]
-    return [v]
-
-
 def _take(v, idx):
     if isinstance(v, dict):
         return {k: _take(a, idx) for k, a in v.items()}
@@ -88,7 +82,7 @@ def _take(v, idx):
 
 
 def _length(v):
-    return len(_leaves(v)[0])
+    return len(nest.flatten(v)[0])
 
 
 def check_arrays(x, y, sample_weight, check_finite=False):
@@ -99,7 +93,7 @@ def check_arrays(x, y, sample_weight, check_finite=False):
     x = _to_array(x, "x")
     y = _to_array(y, "y")
     sample_weight = _to_array(sample_weight, "sample_weight")
-    sizes = {name: [len(a) for a in _leaves(v)]
+    sizes = {name: [len(a) for a in nest.flatten(v)]
              for name, v in (("x", x), ("y", y), ("sample_weight", sample_weight))
              if v is not None}
     flat = {n for v in sizes.values() for n in v}
@@ -110,12 +104,11 @@ def check_arrays(x, y, sample_weight, check_finite=False):
     if x is not None and _length(x) == 0:
         raise ValueError("Expected input data to be non-empty: `x` has 0 samples.")
     # One float32 sum finds NaN/inf cheaply (a sum that overflows is re-checked exactly).
-    for a in _leaves(x) if check_finite else ():
-        if a.dtype.kind == "f" and not np.isfinite(a.sum()):
-            if not np.isfinite(a).all():
-                warnings.warn("The input data `x` contains NaN or infinite values; the loss "
-                              "will likely become NaN. Clean the data (e.g. np.nan_to_num) or "
-                              "use callbacks.TerminateOnNaN.", RuntimeWarning, stacklevel=3)
+    for a in nest.flatten(x) if check_finite else ():
+        if a.dtype.kind == "f" and not np.isfinite(a.sum()) and not np.isfinite(a).all():
+            warnings.warn("The input data `x` contains NaN or infinite values; the loss "
+                          "will likely become NaN. Clean the data (e.g. np.nan_to_num) or "
+                          "use callbacks.TerminateOnNaN.", RuntimeWarning, stacklevel=3)
     return x, y, sample_weight
 
 
@@ -132,7 +125,7 @@ def split_validation(x, y, sample_weight, validation_split):
                          f"`validation_split={validation_split}`. Either provide more data, or "
                          "a different value for the `validation_split` argument.")
     head, tail = slice(0, split_at), slice(split_at, None)
-    part = lambda v, s: None if v is None else _take(v, s)  # noqa: E731
+    part = lambda v, s: None if v is None else _take(v, s)
     return ((part(x, head), part(y, head), part(sample_weight, head)),
             (part(x, tail), part(y, tail), part(sample_weight, tail)))
 
@@ -191,7 +184,6 @@ class ArrayBatches:
 
 
 def _global_rng():
-    from ember import random as _random
     return _random.get_global_generator()
 
 

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from ember.keras.layers.input_layer import InputLayer, KerasTensor, _flatten, _map
+from ember import nest
+from ember.keras.layers.input_layer import InputLayer
+from ember.keras.layers.layer import Layer
+from ember.keras.layers.symbolic import KerasTensor
 from ember.keras.models.model import Model
 
 
 class Functional(Model):
     """A model defined by connecting layers: ``x = Input((784,)); y = Dense(10)(x);
-    Model(x, y)``. Calling it replays the recorded layer calls in order."""
+    Model(x, y)``. Calling it replays the recorded layer calls in order.
 
-    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+    Arithmetic on KerasTensors (``x * 2 + y``) records Operations: they are graph nodes but
+    not layers, so ``model.layers`` lists only the layers, as in Keras 3.
+    """
+
+    def __init__(self, inputs, outputs, name: str | None = None, trainable: bool = True,
+                 **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         if isinstance(inputs, dict):
             inputs = dict(inputs)
-        flat_in = _flatten(inputs)
-        flat_out = _flatten(outputs)
+        flat_in = nest.flatten(inputs)
+        flat_out = nest.flatten(outputs)
         for t in flat_in + flat_out:
             if not isinstance(t, KerasTensor):
                 raise ValueError("All `inputs` and `outputs` of a functional Model must be "
@@ -28,19 +36,23 @@ class Functional(Model):
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self._nodes = self._order_nodes(flat_in, flat_out)
-        layers, seen = [], set()
-        for t in flat_in:
-            if id(t.node.layer) not in seen:
-                seen.add(id(t.node.layer))
-                layers.append(t.node.layer)
-        for node in self._nodes:
-            if id(node.layer) not in seen:
-                seen.add(id(node.layer))
-                layers.append(node.layer)
-        self._layers_list = layers
+        # Per node: whether it is a layer (told ``training``) or an Operation (not), and
+        # whether its keyword arguments hold KerasTensors (``mask=``) to replace on replay.
+        self._node_is_layer = [isinstance(node.layer, Layer) for node in self._nodes]
+        self._node_symbolic_kwargs = [
+            any(isinstance(v, KerasTensor) for v in nest.flatten(node.kwargs))
+            for node in self._nodes]
+        operations, seen = [], set()
+        for op in [t.node.layer for t in flat_in] + [node.layer for node in self._nodes]:
+            if id(op) not in seen:
+                seen.add(id(op))
+                operations.append(op)
+        # Layers and Operations in graph order, as Keras 3's ``_operations`` (the summary's
+        # rows); ``layers`` keeps only the layers.
+        self._operations = operations
+        self._layers_list = [op for op in operations if isinstance(op, Layer)]
         self.built = True
-        self._build_shape = _map(inputs, lambda t: t.shape) if not isinstance(inputs, dict) \
-            else {k: t.shape for k, t in inputs.items()}
+        self._build_shape = nest.map_structure(lambda t: t.shape, inputs)
 
     @staticmethod
     def _order_nodes(flat_in, flat_out):
@@ -77,12 +89,12 @@ class Functional(Model):
         return list(self._layers_list)
 
     @property
-    def inputs(self):
-        return _flatten(self._inputs_struct)
+    def inputs(self) -> list:
+        return nest.flatten(self._inputs_struct)
 
     @property
-    def outputs(self):
-        return _flatten(self._outputs_struct)
+    def outputs(self) -> list:
+        return nest.flatten(self._outputs_struct)
 
     @property
     def input(self):
@@ -93,7 +105,7 @@ class Functional(Model):
         return self._outputs_struct
 
     def _output_names(self):
-        return [t.node.layer.name for t in _flatten(self._outputs_struct)]
+        return [t.node.layer.name for t in nest.flatten(self._outputs_struct)]
 
     def call(self, inputs, training=None, mask=None):
         values = {}
@@ -104,23 +116,30 @@ class Functional(Model):
             for k, t in self._inputs_struct.items():
                 values[id(t)] = inputs[k]
         else:
-            flat_kt = _flatten(self._inputs_struct)
-            given = _flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+            flat_kt = nest.flatten(self._inputs_struct)
+            given = nest.flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
             if len(given) != len(flat_kt):
                 raise ValueError(f"Model '{self.name}' expects {len(flat_kt)} input(s), but it "
                                  f"received {len(given)} input tensors.")
             for t, v in zip(flat_kt, given):
                 values[id(t)] = v
-        for node in self._nodes:
-            args = _map(node.inputs, lambda t: values[id(t)] if isinstance(t, KerasTensor)
-                        else t)
-            out = node.layer(args, *node.args, **node.kwargs)
-            for kt, v in zip(_flatten(node.outputs), _flatten(out)):
+        def value(t):
+            return values[id(t)] if isinstance(t, KerasTensor) else t
+
+        for node, is_layer, symbolic_kwargs in zip(self._nodes, self._node_is_layer,
+                                                   self._node_symbolic_kwargs):
+            args = nest.map_structure(value, node.inputs)
+            kwargs = nest.map_structure(value, node.kwargs) if symbolic_kwargs else node.kwargs
+            if is_layer and "training" not in kwargs:
+                # Passed down explicitly rather than left to the call context.
+                kwargs = {**kwargs, "training": training}
+            out = node.layer(args, *node.args, **kwargs)
+            for kt, v in zip(nest.flatten(node.outputs), nest.flatten(out)):
                 values[id(kt)] = v
-        return _map(self._outputs_struct, lambda t: values[id(t)])
+        return nest.map_structure(lambda t: values[id(t)], self._outputs_struct)
 
     def compute_output_shape(self, input_shape):
-        return _map(self._outputs_struct, lambda t: t.shape)
+        return nest.map_structure(lambda t: t.shape, self._outputs_struct)
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}

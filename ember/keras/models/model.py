@@ -14,14 +14,41 @@ The training loop, one step at a time (Keras 3's ``train_step``)::
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from typing import Any
 
 import numpy as np
 
+from ember import nest, ops
+from ember.keras import metrics as metrics_mod
+from ember.keras import optimizers
+from ember.keras.callbacks import CallbackList, History
 from ember.keras.layers.layer import Layer, _loss_terms
+from ember.keras.layers.symbolic import KerasTensor, is_symbolic, symbolic_call
 from ember.keras.models import data as data_mod
+from ember.keras.models.compiled import CompiledLoss, CompiledMetrics
+from ember.keras.models.summary import print_summary
+from ember.keras.saving import weights_file
 from ember.tape import GradientTape
-from ember.tensor import Tensor
+from ember.tensor import Tensor, as_array
+
+
+@dataclasses.dataclass
+class _FitState:
+    """What ``fit`` computes once and every ``train_step`` reuses: walking the layers for
+    their variables and losses each step would be pure overhead.
+
+    Attributes:
+        variables: the trainable variables, in the order the optimizer sees them.
+        layers: every layer of the model (for their regularization losses).
+        batch_logs: whether anyone reads per-batch logs (a progress bar on a terminal,
+            batch-level callbacks); when not, ``train_step`` skips reading the metrics out.
+    """
+
+    variables: list
+    layers: list
+    batch_logs: bool = True
 
 
 class Model(Layer):
@@ -32,17 +59,19 @@ class Model(Layer):
     """
 
     def __new__(cls, *args, **kwargs):
+        # ``Model(inputs, outputs)`` makes a Functional, a subclass of Model: the one import
+        # cycle Ember keeps, as Keras does (functional.py imports this module at its top, so
+        # Functional is looked up here at call time).
+        from ember.keras.models.functional import Functional
         if cls is Model and ("inputs" in kwargs or len(args) >= 2 or (
-                args and _looks_symbolic(args[0]))):
-            from ember.keras.models.functional import Functional
+                args and is_symbolic(args[0]))):
             return super().__new__(Functional)
-        if cls is not Model and _looks_symbolic(kwargs.get("inputs", args[0] if args else None)) \
-                and _looks_symbolic(kwargs.get("outputs", args[1] if len(args) > 1 else None)):
-            # `class Custom(Model)` called as Custom(inputs, outputs): a functional model
-            # with the subclass's overrides (Keras's way to customise train_step).
-            from ember.keras.models.functional import Functional
-            if not issubclass(cls, Functional):
-                return super().__new__(_functional_subclass(cls))
+        # `class Custom(Model)` called as Custom(inputs, outputs): a functional model
+        # with the subclass's overrides (Keras's way to customise train_step).
+        if (cls is not Model and not issubclass(cls, Functional)
+                and is_symbolic(kwargs.get("inputs", args[0] if args else None))
+                and is_symbolic(kwargs.get("outputs", args[1] if len(args) > 1 else None))):
+            return super().__new__(_functional_subclass(cls, Functional))
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -60,12 +89,14 @@ class Model(Layer):
         self.history = None
         self.compiled = False
         self._compile_config = None
-        self._train_state = None
+        self._train_state: _FitState | None = None
 
     # -- compile ------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
-                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
-                jit_compile="auto", auto_scale_loss=True, **kwargs):
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
+                loss_weights: list | dict | None = None, metrics: Any = None,
+                weighted_metrics: Any = None, run_eagerly: bool = False,
+                steps_per_execution: int = 1, jit_compile: bool | str = "auto",
+                auto_scale_loss: bool = True, **kwargs) -> None:
         """Configures the model for training.
 
         Args:
@@ -75,8 +106,6 @@ class Model(Layer):
             loss_weights: weights of each output's loss in the total.
             metrics: names ('accuracy', 'mae', ...), functions or Metric instances.
         """
-        from ember.keras import optimizers
-        from ember.keras.models.compiled import CompiledLoss, CompiledMetrics
         unknown = set(kwargs) - {"experimental_run_tf_function", "sample_weight_mode",
                                  "target_tensors", "distribute", "pss_evaluation_shards"}
         if unknown:
@@ -88,7 +117,6 @@ class Model(Layer):
         self.compiled_loss = CompiledLoss(loss, loss_weights, self._output_names())
         self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics,
                                                 self._output_names(), loss)
-        from ember.keras import metrics as metrics_mod
         self._loss_tracker = metrics_mod.Mean(name="loss")
         self.compiled_loss.tracker = self._loss_tracker  # Keras 2's compiled_loss(...) records
         self.compiled = True
@@ -127,9 +155,8 @@ class Model(Layer):
         loss = self.compiled_loss.compute(y, y_pred, sample_weight) if self.compiled_loss.active \
             else None
         state = self._train_state
-        extra = _loss_terms(state["layers"]) if state is not None else self.losses
+        extra = _loss_terms(state.layers) if state is not None else self.losses
         if extra:
-            from ember import ops
             reg = extra[0] if len(extra) == 1 else ops.add_n(extra)
             loss = reg if loss is None else ops.add(loss, reg)
         if loss is None:
@@ -149,7 +176,7 @@ class Model(Layer):
         """One optimisation step on one batch; returns the metrics' current values."""
         x, y, sample_weight = data_mod.unpack_x_y_sample_weight(data)
         state = self._train_state
-        variables = state["variables"] if state is not None else self.trainable_variables
+        variables = state.variables if state is not None else self.trainable_variables
         optimizer = self.optimizer
         with GradientTape() as tape:
             y_pred = self(x, training=True)
@@ -158,7 +185,7 @@ class Model(Layer):
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         grads = tape.gradient(scaled, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
-        if state is not None and not state["batch_logs"] and \
+        if state is not None and not state.batch_logs and \
                 type(self).compute_metrics is Model.compute_metrics:
             # Nobody reads per-batch logs (no progress bar on a terminal, no batch
             # callbacks): update the metrics but skip reading them out every step.
@@ -179,16 +206,18 @@ class Model(Layer):
         return self(x, training=False)
 
     # -- fit ----------------------------------------------------------------------------
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1, **kwargs):
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: int | str = "auto", callbacks: list | None = None,
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
+            class_weight: dict | None = None, sample_weight: Any = None,
+            initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int | list = 1, **kwargs) -> History:
         """Trains the model for ``epochs`` passes over the data; returns a ``History``.
 
         ``validation_split`` holds out the *last* fraction of x/y before shuffling (Keras's
         rule); ``validation_data`` is ``(x_val, y_val)`` or a batch source instead.
         """
-        from ember.keras.callbacks import CallbackList
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}.")
         self._assert_compiled("fit")
@@ -240,11 +269,11 @@ class Model(Layer):
         self.stop_training = False
         self._build_for_data(train)
         # Computed once per fit, not per step: the walk over the layers is pure overhead.
-        self._train_state = {"variables": self.trainable_variables,
-                             "layers": self._flatten_layers()}
+        self._train_state = _FitState(variables=self.trainable_variables,
+                                      layers=self._flatten_layers())
         logs = {}
         callback_list.on_train_begin()
-        self._train_state["batch_logs"] = callback_list.needs_batch_logs
+        self._train_state.batch_logs = callback_list.needs_batch_logs
         try:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
@@ -306,7 +335,7 @@ class Model(Layer):
         self._build_from_example(first)
 
     def _build_from_example(self, x):
-        shapes = data_mod._leaves(x)
+        shapes = nest.flatten(x)
         if len(shapes) == 1:
             self.build((None,) + tuple(np.shape(shapes[0])[1:]))
         else:
@@ -332,11 +361,12 @@ class Model(Layer):
             callback_list.on_test_end(logs)
         return logs
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False, **kwargs):
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
+                 verbose: int | str = "auto", sample_weight: Any = None,
+                 steps: int | None = None, callbacks: list | None = None,
+                 return_dict: bool = False, **kwargs) -> float | list | dict:
         """Loss (and metrics) on the given data: a float when there are no metrics, else
         ``[loss, *metrics]``, or a dict with ``return_dict=True``."""
-        from ember.keras.callbacks import CallbackList
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}.")
         self._assert_compiled("evaluate")
@@ -359,9 +389,10 @@ class Model(Layer):
         values = [logs[m.name] for m in self.metrics if m.name in logs]
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto",
+                steps: int | None = None, callbacks: list | None = None,
+                **kwargs) -> np.ndarray | list | dict:
         """Model outputs for ``x`` as NumPy arrays, computed batch by batch."""
-        from ember.keras.callbacks import CallbackList
         if kwargs:
             raise TypeError(f"predict() got unexpected keyword arguments: {sorted(kwargs)}.")
         verbose = _verbose(verbose)
@@ -418,7 +449,7 @@ class Model(Layer):
     # -- structure ------------------------------------------------------------------------
     @property
     def layers(self) -> list:
-        return [lay for lay in self._collect()[1]]
+        return list(self._collect()[1])
 
     def get_layer(self, name=None, index=None):
         """A layer by name or by index in ``layers``."""
@@ -442,7 +473,6 @@ class Model(Layer):
         if input_shape is None:
             raise ValueError(f"Model '{self.name}': build() needs an input shape, e.g. "
                              "model.build((None, 784)).")
-        from ember.keras.layers.input_layer import KerasTensor, symbolic_call
         if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0],
                                                                         (list, tuple)):
             kts = [KerasTensor(tuple(s)) for s in input_shape]
@@ -460,25 +490,25 @@ class Model(Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Prints a table of the layers, their output shapes and parameter counts."""
-        from ember.keras.models.summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       show_trainable=show_trainable)
 
     # -- weights files ------------------------------------------------------------------
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Writes the weights to ``filepath`` (``.weights.h5``, or ``.weights.npz``) atomically."""
-        from ember.keras.saving.weights_file import save_weights
-        save_weights(self, os.fspath(filepath), overwrite=overwrite)
+        weights_file.save_weights(self, os.fspath(filepath), overwrite=overwrite)
 
-    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+    def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs) -> None:
         """Loads weights written by ``save_weights``; shapes must match."""
-        from ember.keras.saving.weights_file import load_weights
-        load_weights(self, os.fspath(filepath), skip_mismatch=skip_mismatch)
+        weights_file.load_weights(self, os.fspath(filepath), skip_mismatch=skip_mismatch)
 
-    def save(self, filepath, overwrite=True, **kwargs):
-        """Saves weights; whole-model ``.keras`` files are written by ``ember.keras.saving``."""
-        from ember.keras.saving.weights_file import save_model
-        save_model(self, os.fspath(filepath), overwrite=overwrite)
+    def save(self, filepath, overwrite: bool = True, **kwargs) -> None:
+        """Saves the weights when ``filepath`` ends in ``.weights.h5`` or ``.weights.npz``.
+
+        Ember does not write whole-model files (``.keras``, ``.h5``) yet: any other filename
+        raises a ValueError naming the supported formats.
+        """
+        weights_file.save_model(self, os.fspath(filepath), overwrite=overwrite)
 
     def get_compile_config(self):
         return self._compile_config
@@ -509,24 +539,14 @@ class _AsLayer(Layer):
 _FUNCTIONAL_SUBCLASSES: dict = {}
 
 
-def _functional_subclass(cls):
-    """``cls`` with ``Functional`` mixed in after it (made once per class)."""
+def _functional_subclass(cls, functional):
+    """``cls`` with ``functional`` (the Functional class) mixed in after it, made once per
+    class."""
     if cls not in _FUNCTIONAL_SUBCLASSES:
-        from ember.keras.models.functional import Functional
-        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, functional),
                                            {"__module__": cls.__module__,
                                             "__qualname__": cls.__qualname__})
     return _FUNCTIONAL_SUBCLASSES[cls]
-
-
-def _looks_symbolic(x):
-    from ember.keras.layers.input_layer import KerasTensor
-    if isinstance(x, KerasTensor):
-        return True
-    if isinstance(x, (list, tuple, dict)):
-        vals = x.values() if isinstance(x, dict) else x
-        return any(isinstance(v, KerasTensor) for v in vals)
-    return False
 
 
 def _verbose(verbose):
@@ -551,7 +571,7 @@ def _pack(batch):
 
 
 def _batch_size(x):
-    leaves = data_mod._leaves(x)
+    leaves = nest.flatten(x)
     return leaves[0].shape[0] if leaves else 1
 
 
@@ -559,7 +579,7 @@ def _floats(logs) -> dict:
     out = {}
     for k, v in logs.items():
         if isinstance(v, Tensor):
-            v = v._value
+            v = as_array(v)
         if isinstance(v, dict):
             out.update(_floats(v))
             continue
@@ -576,13 +596,9 @@ def _as_list(logs, metrics):
 
 
 def _to_numpy(out):
-    if isinstance(out, Tensor):
-        return out._value
-    if isinstance(out, (list, tuple)):
-        return type(out)(_to_numpy(o) for o in out)
-    if isinstance(out, dict):
-        return {k: _to_numpy(v) for k, v in out.items()}
-    return np.asarray(out)
+    if isinstance(out, Tensor):  # the common case first: predict calls this every batch
+        return as_array(out)
+    return nest.map_structure(as_array, out)
 
 
 def _concat(outputs):

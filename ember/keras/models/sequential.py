@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ember.keras.layers.input_layer import InputLayer, KerasTensor
+from ember.keras.layers.input_layer import InputLayer
 from ember.keras.layers.layer import Layer
+from ember.keras.layers.symbolic import KerasTensor
 from ember.keras.models.model import Model
+from ember.keras.saving.serialization import serialize_layer
 
 
 class Sequential(Model):
@@ -15,7 +17,8 @@ class Sequential(Model):
     model builds at once; otherwise on its first call or ``fit``.
     """
 
-    def __init__(self, layers=None, name=None, trainable=True, **kwargs):
+    def __init__(self, layers: list[Layer] | Layer | None = None, name: str | None = None,
+                 trainable: bool = True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._layers = []
         self._input_batch_shape = None
@@ -26,7 +29,7 @@ class Sequential(Model):
                 self.add(layer, rebuild=False)
             self._maybe_rebuild()
 
-    def add(self, layer, rebuild=True):
+    def add(self, layer: Layer | KerasTensor, rebuild: bool = True) -> None:
         """Appends a layer (or sets the input shape when given ``keras.Input``)."""
         if isinstance(layer, KerasTensor) and isinstance(layer.node.layer, InputLayer):
             layer = layer.node.layer
@@ -94,9 +97,11 @@ class Sequential(Model):
         self._symbolic_output = x
 
     def call(self, inputs, training=None, mask=None):
+        # ``training`` is passed down, not left to the call context; masks travel on the
+        # tensors (each layer's output carries the mask its compute_mask gives).
         x = inputs
         for layer in self._layers:
-            x = layer(x)
+            x = layer(x, training=training)
         return x
 
     def compute_output_shape(self, input_shape):
@@ -130,7 +135,6 @@ class Sequential(Model):
         return self._symbolic_output
 
     def get_config(self):
-        from ember.keras.saving.serialization import serialize_layer
         return {"name": self.name, "trainable": self.trainable,
                 "layers": [serialize_layer(lay) for lay in self._layers],
                 "build_input_shape": None if self._input_batch_shape is None

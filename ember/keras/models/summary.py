@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from ember.keras.layers.input_layer import InputLayer
+from ember.keras.layers.symbolic import Operation
+from ember.tensor import Tensor, as_array
+
 
 def _fmt_bytes(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
@@ -15,6 +19,8 @@ def _fmt_bytes(n: float) -> str:
 
 def _shape_text(layer):
     shape = getattr(layer, "_keras_output_shape", None)
+    if shape is None and isinstance(layer, InputLayer):
+        shape = layer.batch_shape
     if shape is None and layer.built and getattr(layer, "_build_shape", None) is not None:
         try:
             shape = layer.compute_output_shape(layer._build_shape)
@@ -29,8 +35,14 @@ def _shape_text(layer):
 
 def _rows(model):
     rows = []
-    for layer in model.layers:
+    # A functional model's Operations (``x * 2`` on KerasTensors) get rows too, as in Keras 3.
+    for layer in getattr(model, "_operations", None) or model.layers:
         name = f"{layer.name} ({type(layer).__name__})"
+        if isinstance(layer, Operation):
+            name = f"{layer.name} ({layer.kind})"
+            shape = layer.output_shape
+            rows.append((name, "?" if shape is None else str(tuple(shape)), "0", layer))
+            continue
         if layer.built:
             params = f"{layer.count_params():,}"
         else:
@@ -76,14 +88,15 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     for i, (name, shape, params, layer) in enumerate(rows):
         values = [name, shape, params]
         if show_trainable:
-            values.append("Y" if layer.trainable else "N")
+            values.append("-" if isinstance(layer, Operation) else
+                          "Y" if layer.trainable else "N")
         out(row(values))
         if i < len(rows) - 1:
             out(line("├", "┼", "┤", "─"))
     out(line("└", "┴", "┘", "─"))
     if not model.built or any(not lay.built for lay in model.layers):
-        total = sum(v._value.size * v._value.itemsize for v in model.weights)
-        n = sum(v._value.size for v in model.weights)
+        total = sum(as_array(v).size * as_array(v).itemsize for v in model.weights)
+        n = sum(as_array(v).size for v in model.weights)
         out(f" Total params: {n:,} ({_fmt_bytes(total)})")
         if not model.built:
             out(" Note: the model is not built yet (unbuilt layers have no weights). Call it "
@@ -91,18 +104,18 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
         return
     weights = model.weights
     trainable_ids = {id(v) for v in model.trainable_weights}
-    n_all = sum(v._value.size for v in weights)
-    b_all = sum(v._value.nbytes for v in weights)
-    n_tr = sum(v._value.size for v in weights if id(v) in trainable_ids)
-    b_tr = sum(v._value.nbytes for v in weights if id(v) in trainable_ids)
+    n_all = sum(as_array(v).size for v in weights)
+    b_all = sum(as_array(v).nbytes for v in weights)
+    n_tr = sum(as_array(v).size for v in weights if id(v) in trainable_ids)
+    b_tr = sum(as_array(v).nbytes for v in weights if id(v) in trainable_ids)
     out(f" Total params: {n_all:,} ({_fmt_bytes(b_all)})")
     out(f" Trainable params: {n_tr:,} ({_fmt_bytes(b_tr)})")
     out(f" Non-trainable params: {n_all - n_tr:,} ({_fmt_bytes(b_all - b_tr)})")
     opt = getattr(model, "optimizer", None)
     if opt is not None and getattr(opt, "variables", None):
         try:
-            n_opt = sum(int(v._value.size) for v in opt.variables if hasattr(v, "_value"))
-            b_opt = sum(int(v._value.nbytes) for v in opt.variables if hasattr(v, "_value"))
+            n_opt = sum(int(as_array(v).size) for v in opt.variables if isinstance(v, Tensor))
+            b_opt = sum(int(as_array(v).nbytes) for v in opt.variables if isinstance(v, Tensor))
         except Exception:
             n_opt = 0
         if n_opt > 1:

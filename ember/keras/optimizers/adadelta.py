@@ -2,7 +2,12 @@
 
 import numpy as np
 
-from ember.keras.optimizers.optimizer import Optimizer, _check_nonnegative, check_in_range
+from ember.keras.optimizers.optimizer import (
+    LearningRate,
+    Optimizer,
+    check_in_range,
+    check_nonnegative,
+)
 
 
 class Adadelta(Optimizer):
@@ -27,10 +32,11 @@ class Adadelta(Optimizer):
 
     _elementwise_update = True
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="adadelta", **kwargs):
+    def __init__(self, learning_rate: LearningRate = 0.001, rho: float = 0.95,
+                 epsilon: float = 1e-7, name: str = "adadelta", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.rho = check_in_range("rho", rho)
-        self.epsilon = _check_nonnegative("epsilon", epsilon, allow_none=False)
+        self.epsilon = check_nonnegative("epsilon", epsilon, allow_none=False)
 
     def build(self, var_list):
         """Creates ``accumulated_grad`` (E[g²]) and ``accumulated_delta_var`` (E[dx²]), zero."""
@@ -56,7 +62,7 @@ class Adadelta(Optimizer):
         tmp *= 1.0 - rho
         edx2 += tmp
         delta *= learning_rate
-        variable._value -= delta
+        variable.storage -= delta
 
     def get_config(self):
         config = super().get_config()

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ember.keras.optimizers.optimizer import Optimizer, _check_nonnegative
+from ember.keras.optimizers.optimizer import LearningRate, Optimizer, check_nonnegative
 
 
 class Adagrad(Optimizer):
@@ -27,12 +27,13 @@ class Adagrad(Optimizer):
 
     _elementwise_update = True
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
-                 name="adagrad", **kwargs):
+    def __init__(self, learning_rate: LearningRate = 0.001,
+                 initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
+                 name: str = "adagrad", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.initial_accumulator_value = _check_nonnegative(
+        self.initial_accumulator_value = check_nonnegative(
             "initial_accumulator_value", initial_accumulator_value, allow_none=False)
-        self.epsilon = _check_nonnegative("epsilon", epsilon, allow_none=False)
+        self.epsilon = check_nonnegative("epsilon", epsilon, allow_none=False)
 
     def build(self, var_list):
         """Creates ``accumulator``, filled with ``initial_accumulator_value``."""
@@ -47,7 +48,7 @@ class Adagrad(Optimizer):
         np.sqrt(tmp, out=tmp)
         np.divide(gradient, tmp, out=tmp)
         tmp *= learning_rate
-        variable._value -= tmp
+        variable.storage -= tmp
 
     def get_config(self):
         config = super().get_config()

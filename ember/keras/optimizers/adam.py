@@ -4,7 +4,12 @@ import math
 
 import numpy as np
 
-from ember.keras.optimizers.optimizer import Optimizer, _check_nonnegative, check_in_range
+from ember.keras.optimizers.optimizer import (
+    LearningRate,
+    Optimizer,
+    check_in_range,
+    check_nonnegative,
+)
 
 
 class Adam(Optimizer):
@@ -37,12 +42,13 @@ class Adam(Optimizer):
 
     _elementwise_update = True
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, name="adam", **kwargs):
+    def __init__(self, learning_rate: LearningRate = 0.001, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
+                 name: str = "adam", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = check_in_range("beta_1", beta_1)
         self.beta_2 = check_in_range("beta_2", beta_2)
-        self.epsilon = _check_nonnegative("epsilon", epsilon, allow_none=False)
+        self.epsilon = check_nonnegative("epsilon", epsilon, allow_none=False)
         self.amsgrad = bool(amsgrad)
 
     def build(self, var_list):
@@ -71,7 +77,7 @@ class Adam(Optimizer):
         tmp += self.epsilon
         np.divide(m, tmp, out=tmp)
         tmp *= alpha
-        variable._value -= tmp
+        variable.storage -= tmp
 
     def get_config(self):
         config = super().get_config()

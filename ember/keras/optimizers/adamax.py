@@ -2,7 +2,12 @@
 
 import numpy as np
 
-from ember.keras.optimizers.optimizer import Optimizer, _check_nonnegative, check_in_range
+from ember.keras.optimizers.optimizer import (
+    LearningRate,
+    Optimizer,
+    check_in_range,
+    check_nonnegative,
+)
 
 
 class Adamax(Optimizer):
@@ -28,12 +33,13 @@ class Adamax(Optimizer):
 
     _elementwise_update = True
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 name="adamax", **kwargs):
+    def __init__(self, learning_rate: LearningRate = 0.001, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, name: str = "adamax",
+                 **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = check_in_range("beta_1", beta_1)
         self.beta_2 = check_in_range("beta_2", beta_2)
-        self.epsilon = _check_nonnegative("epsilon", epsilon, allow_none=False)
+        self.epsilon = check_nonnegative("epsilon", epsilon, allow_none=False)
 
     def build(self, var_list):
         """Creates ``momentum`` (m) and ``norm`` (u), zero."""
@@ -51,7 +57,7 @@ class Adamax(Optimizer):
         np.add(u, self.epsilon, out=tmp)
         np.divide(m, tmp, out=tmp)
         tmp *= learning_rate / (1.0 - self.beta_1 ** self._t)
-        variable._value -= tmp
+        variable.storage -= tmp
 
     def get_config(self):
         config = super().get_config()

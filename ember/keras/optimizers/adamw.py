@@ -1,6 +1,7 @@
 """AdamW: Adam with decoupled weight decay."""
 
 from ember.keras.optimizers.adam import Adam
+from ember.keras.optimizers.optimizer import LearningRate
 
 
 class AdamW(Adam):
@@ -23,8 +24,9 @@ class AdamW(Adam):
         **kwargs: the other base ``Optimizer`` arguments.
     """
 
-    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-7, amsgrad=False, name="adamw", **kwargs):
+    def __init__(self, learning_rate: LearningRate = 0.001, weight_decay: float = 0.004,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 amsgrad: bool = False, name: str = "adamw", **kwargs):
         if weight_decay is None:
             raise ValueError("Argument `weight_decay` must be a float. "
                              "Received: weight_decay=None")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ember.keras.optimizers.optimizer import Optimizer, check_in_range
+from ember.keras.optimizers.optimizer import LearningRate, Optimizer, check_in_range
 
 
 class Lion(Optimizer):
@@ -26,7 +26,8 @@ class Lion(Optimizer):
 
     _elementwise_update = True
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
+    def __init__(self, learning_rate: LearningRate = 0.001, beta_1: float = 0.9,
+                 beta_2: float = 0.99, name: str = "lion", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         if not 0 < (beta_1 if isinstance(beta_1, (int, float)) else -1) <= 1:
             raise ValueError("Argument `beta_1` must be in the [0, 1] range. Otherwise, the "
@@ -47,7 +48,7 @@ class Lion(Optimizer):
         tmp += m  # beta_1 * m + (1 - beta_1) * g
         np.sign(tmp, out=step)  # not in place: NumPy's in-place sign is ~10x slower
         step *= learning_rate
-        variable._value -= step
+        variable.storage -= step
         np.subtract(gradient, m, out=tmp)
         tmp *= 1.0 - self.beta_2
         m += tmp

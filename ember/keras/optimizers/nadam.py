@@ -2,7 +2,12 @@
 
 import numpy as np
 
-from ember.keras.optimizers.optimizer import Optimizer, _check_nonnegative, check_in_range
+from ember.keras.optimizers.optimizer import (
+    LearningRate,
+    Optimizer,
+    check_in_range,
+    check_nonnegative,
+)
 
 
 class Nadam(Optimizer):
@@ -31,12 +36,13 @@ class Nadam(Optimizer):
 
     _elementwise_update = True
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 name="nadam", **kwargs):
+    def __init__(self, learning_rate: LearningRate = 0.001, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, name: str = "nadam",
+                 **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = check_in_range("beta_1", beta_1)
         self.beta_2 = check_in_range("beta_2", beta_2)
-        self.epsilon = _check_nonnegative("epsilon", epsilon, allow_none=False)
+        self.epsilon = check_nonnegative("epsilon", epsilon, allow_none=False)
         self._u_product = None
 
     def build(self, var_list):
@@ -50,8 +56,8 @@ class Nadam(Optimizer):
         t, b1 = self._t, self.beta_1
         u_t = b1 * (1.0 - 0.5 * 0.96 ** t)
         u_next = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
-        u_product = float(self._u_product._value) * u_t
-        self._u_product._value[...] = u_product
+        u_product = float(self._u_product.storage) * u_t
+        self._u_product.storage[...] = u_product
         # The per-step coefficients of m_hat and the bias correction of v.
         self._c_m = u_next / (1.0 - u_product * u_next)
         self._c_g = (1.0 - u_t) / (1.0 - u_product)
@@ -74,7 +80,7 @@ class Nadam(Optimizer):
         tmp += self.epsilon
         np.divide(m_hat, tmp, out=m_hat)
         m_hat *= learning_rate
-        variable._value -= m_hat
+        variable.storage -= m_hat
 
     def get_config(self):
         config = super().get_config()

@@ -14,7 +14,7 @@ one ``apply_gradients`` does, in Keras 3's order:
 6. the EMA of the weights (``use_ema``); ``iterations += 1``.
 
 Speed is a design force here: the updates run on the raw float32 buffers
-(``variable._value``) with NumPy ``out=`` arguments, slots are preallocated arrays,
+(``Variable.storage``) with NumPy ``out=`` arguments, slots are preallocated arrays,
 each variable owns one scratch buffer for temporaries, and per-step constants (the
 learning rate, bias corrections) are Python floats. No Tensor is created on the way.
 """
@@ -24,26 +24,41 @@ from __future__ import annotations
 import numbers
 import re
 import warnings
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
+from ember.keras.naming import to_snake_case
 from ember.keras.optimizers.schedules import LearningRateSchedule
 from ember.keras.optimizers.schedules import deserialize as _deserialize_schedule
 from ember.keras.optimizers.schedules import serialize as _serialize_schedule
 from ember.tape import GradientTape
-from ember.tensor import Tensor, Variable, convert_to_tensor
+from ember.tensor import Tensor, Variable, as_array, convert_to_tensor
+
+# What ``learning_rate=`` accepts: a number, a schedule, or a callable returning the rate.
+LearningRate = float | LearningRateSchedule | Callable[[], float]
 
 _RESERVED = frozenset({"variable", "index", "scratch", "scratch2", "grad_buffer", "slot_variables",
                        "decay"})
 
 
 class _FlatVariable:
-    """Stands for all pooled variables at once in ``update_step`` (only ``_value`` is read)."""
+    """Stands for all pooled variables at once in ``update_step`` (only ``storage`` is used)."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("storage",)
 
-    def __init__(self, value):
-        self._value = value
+    def __init__(self, storage):
+        self.storage = storage
+
+
+class _Pool(NamedTuple):
+    """The pooled variables of ``_consolidate``: one flat buffer stands for all of them."""
+
+    variables: list  # the pooled Variables, in order
+    flat_variable: _FlatVariable  # their weights as one flat array
+    grad_views: list  # per variable, its view into ``grad``
+    grad: np.ndarray  # the flat gradient buffer update_step reads
 
 
 class _VariableState:
@@ -57,7 +72,7 @@ class _VariableState:
     def __init__(self, variable, index):
         self.variable = variable  # a strong reference: the id() key cannot be reused
         self.index = index
-        self.scratch = np.empty_like(variable._value)
+        self.scratch = np.empty_like(variable.storage)
         self._scratch2 = None
         self.grad_buffer = None  # for clipped / scaled / accumulated gradients, made on need
         self.slot_variables = {}  # slot name -> ember Variable sharing the slot's array
@@ -66,7 +81,7 @@ class _VariableState:
     @property
     def scratch2(self):
         if self._scratch2 is None:
-            self._scratch2 = np.empty_like(self.variable._value)
+            self._scratch2 = np.empty_like(self.variable.storage)
         return self._scratch2
 
 
@@ -77,13 +92,13 @@ def _real(value):
     if isinstance(value, numbers.Real):
         return float(value)
     if isinstance(value, (Tensor, np.ndarray, np.generic)):
-        arr = np.asarray(value._value if isinstance(value, Tensor) else value)
+        arr = as_array(value)
         if arr.size == 1 and arr.dtype.kind in "fiu":
             return float(arr.reshape(()))
     return None
 
 
-def _check_nonnegative(name, value, allow_none=True):
+def check_nonnegative(name, value, allow_none=True):
     if value is None and allow_none:
         return None
     v = _real(value)
@@ -137,20 +152,23 @@ class Optimizer:
             implemented for TF 2 course code (Keras 3 ignores it with a warning).
     """
 
-    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-                 ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name=None, **kwargs):
+    def __init__(self, learning_rate: LearningRate, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, use_ema: bool = False,
+                 ema_momentum: float = 0.99, ema_overwrite_frequency: int | None = None,
+                 loss_scale_factor: float | None = None,
+                 gradient_accumulation_steps: int | None = None, name: str | None = None,
+                 **kwargs):
         if "lr" in kwargs:  # the TF 2 / Keras 2 spelling
             learning_rate = kwargs.pop("lr")
         decay = kwargs.pop("decay", None)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        self.name = name if name is not None else _snake(type(self).__name__)
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
-        self.clipnorm = _check_nonnegative("clipnorm", clipnorm)
-        self.clipvalue = _check_nonnegative("clipvalue", clipvalue)
-        self.global_clipnorm = _check_nonnegative("global_clipnorm", global_clipnorm)
+        self.name = name if name is not None else to_snake_case(type(self).__name__)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.clipnorm = check_nonnegative("clipnorm", clipnorm)
+        self.clipvalue = check_nonnegative("clipvalue", clipvalue)
+        self.global_clipnorm = check_nonnegative("global_clipnorm", global_clipnorm)
         if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
@@ -177,7 +195,7 @@ class Optimizer:
             raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. "
                              f"Received: gradient_accumulation_steps={gradient_accumulation_steps}")
         self.gradient_accumulation_steps = gradient_accumulation_steps
-        self.decay = _check_nonnegative("decay", decay) or 0.0
+        self.decay = check_nonnegative("decay", decay) or 0.0
 
         self.built = False
         self._state = {}  # id(variable) -> _VariableState
@@ -215,7 +233,7 @@ class Optimizer:
         With gradient accumulation, the number of real updates (calls // steps), a Tensor.
         """
         if self.gradient_accumulation_steps:
-            return Tensor._wrap(self._iterations._value // self.gradient_accumulation_steps)
+            return convert_to_tensor(self._iterations.numpy() // self.gradient_accumulation_steps)
         return self._iterations
 
     @iterations.setter
@@ -252,7 +270,7 @@ class Optimizer:
         if isinstance(self._learning_rate, Variable):
             if _real(value) is None:
                 raise ValueError(f"The learning rate must be a float. Received: {value!r}")
-            self._learning_rate._value[...] = _real(value)
+            self._learning_rate.storage[...] = _real(value)
         else:
             self._learning_rate = self._build_learning_rate(value)
 
@@ -262,13 +280,13 @@ class Optimizer:
         """The rate for this update as a Python float (the update path's only read)."""
         lr = self._learning_rate
         if isinstance(lr, Variable):
-            value = float(lr._value)
+            value = float(lr.storage)
         elif isinstance(lr, LearningRateSchedule):
             value = float(np.asarray(lr(self._iterations)))
         else:
             value = float(np.asarray(lr()))
         if self.decay:
-            value /= 1.0 + self.decay * int(self._iterations._value)
+            value /= 1.0 + self.decay * int(self._iterations.storage)
         return value
 
     # -- variables and slots -----------------------------------------------------------
@@ -297,7 +315,7 @@ class Optimizer:
                 raise TypeError(
                     f"{type(self).__name__} can only update Variables (tf.Variable); "
                     f"received {type(variable).__name__}: {variable!r}")
-            if variable._value.dtype.kind != "f":
+            if variable.storage.dtype.kind != "f":
                 raise TypeError(
                     f"{type(self).__name__} can only update floating-point variables; "
                     f"variable '{variable.name}' has dtype {variable.dtype.name}.")
@@ -327,10 +345,10 @@ class Optimizer:
             raise ValueError(f"Invalid slot name {name!r}.")
         ref = state.variable
         prefix = ref.path.replace("/", "_").replace(":", "_")
-        slot = self._new_variable(np.full(ref._value.shape, initial_value, ref._value.dtype),
+        slot = self._new_variable(np.full(ref.storage.shape, initial_value, ref.storage.dtype),
                                   f"{prefix}_{name}")
         state.slot_variables[name] = slot
-        setattr(state, name, slot._value)  # the same buffer: updates show in `variables`
+        setattr(state, name, slot.storage)  # the same buffer: updates show in `variables`
         self._slot_variables.append(slot)
 
     def _slots(self, variable) -> _VariableState:
@@ -360,8 +378,8 @@ class Optimizer:
     def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
         """An optimizer Variable with the shape and dtype of ``reference_variable``."""
         prefix = reference_variable.path.replace("/", "_").replace(":", "_")
-        return self.add_variable(reference_variable._value.shape, initializer,
-                                 reference_variable._value.dtype,
+        return self.add_variable(reference_variable.storage.shape, initializer,
+                                 reference_variable.storage.dtype,
                                  name=f"{prefix}_{name or 'var'}")
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
@@ -467,11 +485,11 @@ class Optimizer:
             if g is None:
                 missing.append(v)
                 continue
-            arr = g._value if isinstance(g, Tensor) else np.asarray(g)
-            if arr.shape != v._value.shape:
+            arr = as_array(g)
+            if arr.shape != v.storage.shape:
                 raise ValueError(
                     f"The gradient for variable '{v.name}' has shape {arr.shape}, but the "
-                    f"variable has shape {v._value.shape}.")
+                    f"variable has shape {v.storage.shape}.")
             kept_grads.append(arr)
             kept_vars.append(v)
         if not kept_vars:
@@ -502,15 +520,15 @@ class Optimizer:
         own = type(self).update_step.__module__.startswith("ember.keras.optimizers.")
         if not (self._elementwise_update and own) or len(variables) < 2:
             return
-        dtype = variables[0]._value.dtype
-        if any(v._value.dtype != dtype for v in variables) or len(
+        dtype = variables[0].storage.dtype
+        if any(v.storage.dtype != dtype for v in variables) or len(
                 {id(v) for v in variables}) != len(variables):
             return
         states = [self._state[id(v)] for v in variables]
         names = list(states[0].slot_variables)
         if any(list(st.slot_variables) != names for st in states):
             return
-        sizes = [v._value.size for v in variables]
+        sizes = [v.storage.size for v in variables]
         total = sum(sizes)
         offsets = np.cumsum([0] + sizes)
 
@@ -523,14 +541,14 @@ class Optimizer:
                 views.append(view)
             return flat, views
 
-        flat_w, views = pool([v._value for v in variables])
+        flat_w, views = pool([v.storage for v in variables])
         for v, view in zip(variables, views):
-            v._value = view  # Variable.assign writes into the view, so the pool stays valid
+            v.storage = view  # Variable.assign writes into the view, so the pool stays valid
         flat_state = _VariableState(_FlatVariable(flat_w), -1)
         for name in names:
-            flat, views = pool([st.slot_variables[name]._value for st in states])
+            flat, views = pool([st.slot_variables[name].storage for st in states])
             for st, view in zip(states, views):
-                st.slot_variables[name]._value = view
+                st.slot_variables[name].storage = view
                 setattr(st, name, view)
             setattr(flat_state, name, flat)
         flat_scratch, views = pool([st.scratch for st in states])
@@ -540,27 +558,27 @@ class Optimizer:
         grad = np.empty(total, dtype)
         # Kept apart from ``_state``: loops over the per-variable states must not see the pool.
         self._flat_state = flat_state
-        self._flat = (list(variables), flat_state.variable,
-                      [grad[lo:hi].reshape(v._value.shape)
-                       for v, lo, hi in zip(variables, offsets[:-1], offsets[1:])], grad)
+        self._flat = _Pool(list(variables), flat_state.variable,
+                           [grad[lo:hi].reshape(v.storage.shape)
+                            for v, lo, hi in zip(variables, offsets[:-1], offsets[1:])], grad)
 
     def _flat_update(self, grads, variables, learning_rate) -> bool:
         """One update_step over the pooled arrays, if ``variables`` is the pooled set."""
         flat = getattr(self, "_flat", None)
         if flat is None:
             return False
-        pooled, flat_var, grad_views, grad = flat
+        pooled = flat.variables
         if len(variables) != len(pooled) or any(a is not b for a, b in zip(variables, pooled)):
             return False
-        for g, view in zip(grads, grad_views):
+        for g, view in zip(grads, flat.grad_views):
             np.copyto(view, g)
-        self.update_step(grad, flat_var, learning_rate)
+        self.update_step(flat.grad, flat.flat_variable, learning_rate)
         return True
 
     def _buffer(self, variable):
         state = self._state[id(variable)]
         if state.grad_buffer is None:
-            state.grad_buffer = np.empty_like(variable._value)
+            state.grad_buffer = np.empty_like(variable.storage)
         return state.grad_buffer
 
     def _apply_arrays(self, grads, variables):
@@ -570,7 +588,7 @@ class Optimizer:
         steps = self.gradient_accumulation_steps
         if steps:
             accumulators = [self._state[id(v)].gradient_accumulator for v in variables]
-            if (int(self._iterations._value) + 1) % steps:
+            if (int(self._iterations.storage) + 1) % steps:
                 for g, acc in zip(grads, accumulators):
                     acc += g
                 self._finish_step()
@@ -583,7 +601,7 @@ class Optimizer:
         grads = self._clip_gradients(grads, variables)
 
         learning_rate = self._current_learning_rate()
-        iterations = int(self._iterations._value)
+        iterations = int(self._iterations.storage)
         self._t = (iterations // steps if steps else iterations) + 1
         self._begin_step(learning_rate)
         wd = self.weight_decay
@@ -593,7 +611,7 @@ class Optimizer:
                 if state.decay is None:
                     state.decay = self._use_weight_decay(v)
                 if state.decay:
-                    w = v._value
+                    w = v.storage
                     np.multiply(w, wd * learning_rate, out=state.scratch)
                     w -= state.scratch
         if not self._flat_update(grads, variables, learning_rate):
@@ -610,7 +628,7 @@ class Optimizer:
     def _finish_step(self):
         if self.use_ema:
             self._update_ema()
-        self._iterations._value += 1
+        self._iterations.storage += 1
 
     def _clip_gradients(self, grads, variables):
         if self.clipnorm:
@@ -634,10 +652,10 @@ class Optimizer:
 
     def _update_ema(self):
         """``average = m * average + (1 - m) * w`` for every variable (m = 0 on step 0)."""
-        iterations = int(np.asarray(self.iterations._value))
+        iterations = int(as_array(self.iterations))
         momentum = self.ema_momentum if iterations != 0 else 0.0
         for state in self._state.values():
-            np.multiply(state.variable._value, 1.0 - momentum, out=state.scratch)
+            np.multiply(state.variable.storage, 1.0 - momentum, out=state.scratch)
             state.average *= momentum
             state.average += state.scratch
         freq = self.ema_overwrite_frequency
@@ -646,7 +664,7 @@ class Optimizer:
 
     def _overwrite_with_average(self, var_list):
         for v in var_list:
-            np.copyto(v._value, self._state[id(v)].average)
+            np.copyto(v.storage, self._state[id(v)].average)
 
     def finalize_variable_values(self, var_list):
         """Ends training: with ``use_ema``, copies the moving averages into the weights."""
@@ -690,7 +708,7 @@ class Optimizer:
     # -- state and config ----------------------------------------------------------------
     def get_weights(self) -> list:
         """The values of ``variables`` as NumPy arrays."""
-        return [np.array(v._value) for v in self.variables]
+        return [np.array(v.storage) for v in self.variables]
 
     def set_weights(self, weights):
         """Sets ``variables`` from NumPy arrays, in place (shapes must match)."""
@@ -705,15 +723,15 @@ class Optimizer:
                              f"{len(weights)} weights were given.")
         for v, w in zip(variables, weights):
             w = np.asarray(w)
-            if w.shape != v._value.shape:
-                raise ValueError(f"Optimizer variable '{v.path}' has shape {v._value.shape}, "
+            if w.shape != v.storage.shape:
+                raise ValueError(f"Optimizer variable '{v.path}' has shape {v.storage.shape}, "
                                  f"not compatible with the provided weight shape {w.shape}.")
-            np.copyto(v._value, w, casting="unsafe")
+            np.copyto(v.storage, w, casting="unsafe")
 
     def save_own_variables(self, store):
         """Writes ``variables`` into ``store`` under "0", "1", ... (Keras 3's layout)."""
         for i, v in enumerate(self.variables):
-            store[str(i)] = np.array(v._value)
+            store[str(i)] = np.array(v.storage)
 
     def load_own_variables(self, store):
         """Reads ``variables`` back from ``save_own_variables``' layout."""
@@ -727,13 +745,13 @@ class Optimizer:
                    if len(variables) <= 2 else ""), stacklevel=2)
             return
         for i, v in enumerate(variables):
-            np.copyto(v._value, np.asarray(store[str(i)]), casting="unsafe")
+            np.copyto(v.storage, np.asarray(store[str(i)]), casting="unsafe")
 
     def get_config(self) -> dict:
         """The constructor arguments as a JSON-ready dict (no state)."""
         lr = self._learning_rate
         if isinstance(lr, Variable):
-            learning_rate = float(lr._value)
+            learning_rate = float(lr.storage)
         elif isinstance(lr, LearningRateSchedule):
             learning_rate = _serialize_schedule(lr)
         else:
@@ -772,7 +790,3 @@ class Optimizer:
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"
 
-
-def _snake(name: str) -> str:
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)  # Keras' to_snake_case
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()

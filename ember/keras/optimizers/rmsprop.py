@@ -2,7 +2,12 @@
 
 import numpy as np
 
-from ember.keras.optimizers.optimizer import Optimizer, _check_nonnegative, check_in_range
+from ember.keras.optimizers.optimizer import (
+    LearningRate,
+    Optimizer,
+    check_in_range,
+    check_nonnegative,
+)
 
 
 class RMSprop(Optimizer):
@@ -34,12 +39,13 @@ class RMSprop(Optimizer):
 
     _elementwise_update = True
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
-                 centered=False, name="rmsprop", **kwargs):
+    def __init__(self, learning_rate: LearningRate = 0.001, rho: float = 0.9,
+                 momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False,
+                 name: str = "rmsprop", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.rho = check_in_range("rho", rho)
         self.momentum = check_in_range("momentum", momentum)
-        self.epsilon = _check_nonnegative("epsilon", epsilon, allow_none=False)
+        self.epsilon = check_nonnegative("epsilon", epsilon, allow_none=False)
         self.centered = bool(centered)
 
     def build(self, var_list):
@@ -77,9 +83,9 @@ class RMSprop(Optimizer):
             velocity = s.momentum
             velocity *= self.momentum
             velocity += increment
-            variable._value -= velocity
+            variable.storage -= velocity
         else:
-            variable._value -= increment
+            variable.storage -= increment
 
     def get_config(self):
         config = super().get_config()

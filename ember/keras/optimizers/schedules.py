@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ember.tensor import Tensor
+from ember.tensor import Tensor, as_array, convert_to_tensor
 
 
 class LearningRateSchedule:
@@ -56,11 +56,11 @@ class LearningRateSchedule:
 
 def _steps(step) -> np.ndarray:
     """The step (number, array, tensor or Variable) as float64."""
-    return np.asarray(step._value if isinstance(step, Tensor) else step, dtype=np.float64)
+    return np.asarray(as_array(step), dtype=np.float64)
 
 
 def _rate(value) -> Tensor:
-    return Tensor._wrap(np.asarray(value, dtype=np.float32))
+    return convert_to_tensor(np.asarray(value, dtype=np.float32))
 
 
 def _positive(name, value):
@@ -68,7 +68,29 @@ def _positive(name, value):
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: their arguments, and the progress
+    ``p = step / decay_steps`` (floored with ``staircase``) that their formulas decay by."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        _positive("decay_steps", decay_steps)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+
+    def _progress(self, step) -> np.ndarray:
+        p = _steps(step) / self.decay_steps
+        return np.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
     """Exponential decay: ``initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
     With ``staircase=True`` the exponent is ``floor(step / decay_steps)``, so the rate
@@ -82,25 +104,13 @@ class ExponentialDecay(LearningRateSchedule):
         name: default ``"ExponentialDecay"``.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="ExponentialDecay"):
-        _positive("decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
+                 staircase: bool = False, name: str = "ExponentialDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _steps(step) / self.decay_steps
-        if self.staircase:
-            p = np.floor(p)
-        return _rate(self.initial_learning_rate * np.power(float(self.decay_rate), p))
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+        return _rate(self.initial_learning_rate
+                     * np.power(float(self.decay_rate), self._progress(step)))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -183,7 +193,7 @@ class PolynomialDecay(LearningRateSchedule):
                 "power": self.power, "cycle": self.cycle, "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """Inverse-time decay: ``initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
     With ``staircase=True``, ``step / decay_steps`` is floored.
@@ -196,25 +206,12 @@ class InverseTimeDecay(LearningRateSchedule):
         name: default ``"InverseTimeDecay"``.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="InverseTimeDecay"):
-        _positive("decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
+                 staircase: bool = False, name: str = "InverseTimeDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _steps(step) / self.decay_steps
-        if self.staircase:
-            p = np.floor(p)
-        return _rate(self.initial_learning_rate / (1.0 + self.decay_rate * p))
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+        return _rate(self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step)))
 
 
 class CosineDecay(LearningRateSchedule):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ember.keras.optimizers.optimizer import Optimizer, check_in_range
+from ember.keras.optimizers.optimizer import LearningRate, Optimizer, check_in_range
 
 
 class SGD(Optimizer):
@@ -31,7 +31,8 @@ class SGD(Optimizer):
 
     _elementwise_update = True
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
+    def __init__(self, learning_rate: LearningRate = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False, name: str = "SGD", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.momentum = check_in_range("momentum", momentum)
         self.nesterov = bool(nesterov)
@@ -43,7 +44,7 @@ class SGD(Optimizer):
             self.add_slots(var_list, "momentum")
 
     def update_step(self, gradient, variable, learning_rate):
-        w = variable._value
+        w = variable.storage
         s = self._slots(variable)
         step = np.multiply(gradient, learning_rate, out=s.scratch)  # lr * g
         if self.momentum == 0:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from ember.keras import layers
+
 
 def serialize_layer(layer) -> dict:
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
 def deserialize_layer(config, custom_objects=None):
-    from ember.keras import layers
     name = config["class_name"]
     cls = (custom_objects or {}).get(name) or getattr(layers, name, None)
     if cls is None:

@@ -13,6 +13,8 @@ import os
 import numpy as np
 
 from ember.atomic import atomic_path
+from ember.keras.naming import to_snake_case
+from ember.tensor import as_array
 
 
 def _entries(model):
@@ -22,7 +24,6 @@ def _entries(model):
     this model), not by their global names: a freshly built copy of the model, whose layers
     got other auto-names, loads the file.
     """
-    from ember.keras.layers.layer import to_snake_case
     out, seen, counts = [], set(), {}
     for layer in model._flatten_layers(include_self=False):
         base = to_snake_case(type(layer).__name__)
@@ -43,7 +44,7 @@ def _entries(model):
 
 
 def save_weights(model, filepath, overwrite=True):
-    if not (filepath.endswith(".weights.h5") or filepath.endswith(".weights.npz")):
+    if not (filepath.endswith((".weights.h5", ".weights.npz"))):
         raise ValueError("The filename must end in `.weights.h5` (or `.weights.npz`, which "
                          f"needs no h5py). Received: filepath={filepath}")
     if not overwrite and os.path.exists(filepath):
@@ -58,10 +59,10 @@ def save_weights(model, filepath, overwrite=True):
                               "'ember[h5]' — or save to a .weights.npz file.") from None
         with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:
             for key, v in entries:
-                f.create_dataset(key, data=v._value)
+                f.create_dataset(key, data=as_array(v))
     else:
         with atomic_path(filepath) as tmp, open(tmp, "wb") as f:
-            np.savez(f, **{k: v._value for k, v in entries})
+            np.savez(f, **{k: as_array(v) for k, v in entries})
 
 
 def _read(filepath):
@@ -93,22 +94,29 @@ def load_weights(model, filepath, skip_mismatch=False):
         if key not in stored:
             continue
         arr = stored[key]
-        if arr.shape != v._value.shape:
+        current = as_array(v)
+        if arr.shape != current.shape:
             if skip_mismatch:
                 continue
             raise ValueError(f"Shape mismatch in {filepath} for '{key}': the model's weight has "
-                             f"shape {tuple(v._value.shape)}, the file has {arr.shape}.")
-        v.assign(arr.astype(v._value.dtype))
+                             f"shape {current.shape}, the file has {arr.shape}.")
+        v.assign(arr.astype(current.dtype))
+
+
+SUPPORTED = "weights files (.weights.h5, .weights.npz)"
 
 
 def save_model(model, filepath, overwrite=True):
-    if filepath.endswith(".weights.h5") or filepath.endswith(".weights.npz"):
+    """``model.save``: writes a weights file; whole-model files are not supported yet."""
+    if filepath.endswith((".weights.h5", ".weights.npz")):
         return save_weights(model, filepath, overwrite=overwrite)
-    raise ValueError(f"Cannot save the whole model to {filepath!r} yet: Ember writes weights "
-                     "files (.weights.h5 / .weights.npz) with model.save_weights(); use "
-                     "ModelCheckpoint(..., save_weights_only=True) or a .weights.h5 filename.")
+    raise ValueError(f"Cannot save the whole model to {filepath!r}: Ember writes only {SUPPORTED} "
+                     "so far, not .keras or .h5 model files. Use model.save_weights() with a "
+                     ".weights.h5 filename, or ModelCheckpoint(..., save_weights_only=True).")
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
-    raise ValueError(f"Cannot load {filepath!r} as a whole model yet: rebuild the model in code "
-                     "and call model.load_weights() on its .weights.h5 / .weights.npz file.")
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """``keras.models.load_model``: whole-model files are not supported yet; always raises."""
+    raise ValueError(f"Cannot load {filepath!r} as a whole model: Ember reads only {SUPPORTED} "
+                     "so far, not .keras or .h5 model files. Rebuild the model in code and call "
+                     "model.load_weights() on its weights file.")

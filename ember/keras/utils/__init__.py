@@ -3,23 +3,17 @@
 from ember.keras.utils.labels import normalize, to_categorical  # noqa: F401
 from ember.keras.utils.progbar import Progbar  # noqa: F401
 from ember.keras.utils.seeding import set_random_seed  # noqa: F401
+from ember.keras.utils.sequence import PyDataset, Sequence  # noqa: F401
+
+# Keras utilities Ember does not have yet, and what to use instead.
+_NOT_SUPPORTED = {
+    "plot_model": "Ember draws no model graphs yet; model.summary() prints the layers, and "
+    "ember.plot draws training curves and weights",
+}
 
 
-class Sequence:
-    """Base class for batch sources: define ``__len__`` (batches per epoch) and
-    ``__getitem__(i)`` returning ``(x, y)``; ``fit`` iterates it each epoch."""
-
-    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
-        pass
-
-    def on_epoch_end(self):
-        """Called after every epoch (e.g. to reshuffle)."""
-
-
-PyDataset = Sequence
-
-
-def plot_model(model, to_file="model.png", **kwargs):
-    """Draws the model's layer stack as a picture (needs matplotlib)."""
-    from ember.plot import plot_model as _plot_model
-    return _plot_model(model, to_file=to_file, **kwargs)
+def __getattr__(name):
+    if name in _NOT_SUPPORTED:
+        raise AttributeError(f"ember.keras.utils.{name} is not supported yet: "
+                             f"{_NOT_SUPPORTED[name]}.")
+    raise AttributeError(f"module 'ember.keras.utils' has no attribute {name!r}")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember.tensor import as_array
+
 
 def to_categorical(x, num_classes=None):
     """Integer class labels -> one-hot float32 rows (``num_classes`` inferred if None)."""
-    y = np.asarray(getattr(x, "_value", x))
+    y = as_array(x)
     if y.dtype.kind == "f":
         if not np.all(np.mod(y, 1) == 0):
             raise ValueError("to_categorical expects integer class labels; received "
@@ -28,7 +30,7 @@ def to_categorical(x, num_classes=None):
 
 def normalize(x, axis=-1, order=2):
     """Scales rows to unit ``order``-norm along ``axis``."""
-    a = np.asarray(getattr(x, "_value", x), dtype=np.float32)
+    a = np.asarray(as_array(x), dtype=np.float32)
     n = np.linalg.norm(a, ord=order, axis=axis, keepdims=True)
     n[n == 0] = 1
     return a / n

@@ -6,6 +6,8 @@ import random
 
 import numpy as np
 
+from ember import random as ember_random
+
 
 def set_random_seed(seed):
     """Seeds Python's ``random``, NumPy's global state and ``ember.random``: after this the
@@ -13,7 +15,6 @@ def set_random_seed(seed):
     if not isinstance(seed, (int, np.integer)):
         raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} "
                          f"(of type {type(seed).__name__})")
-    from ember import random as ember_random
     random.seed(int(seed))
     np.random.seed(int(seed) % (2**32))
     ember_random.set_seed(int(seed))

@@ -1,1 +1,0 @@
-"""Tests that prove Ember's core: tensors, ops, gradients, the tape."""
