@@ -62,7 +62,7 @@ newaxis = None
 _LAZY = {"keras": "ember.keras", "plot": "ember.plot"}
 # TF namespaces Ember does not provide yet: using one raises one clear error. When the
 # module exists, its line in ``_LAZY`` (looked up first) makes it available.
-_NOT_YET = ("data", "config", "debugging")
+_NOT_YET = ("data",)
 
 
 def __getattr__(name: str):
@@ -74,7 +74,8 @@ def __getattr__(name: str):
         # An AttributeError, so ``hasattr(tf, name)`` answers False, as for any missing name.
         raise AttributeError(f"tf.{name} is not supported by Ember yet: the supported "
                              "namespaces are tf.math, tf.nn, tf.linalg, tf.random, tf.nest, "
-                             "tf.dtypes, tf.errors and tf.keras.")
+                             "tf.dtypes, tf.errors, tf.config, tf.debugging, tf.strings, "
+                             "tf.summary, tf.saved_model, tf.test and tf.keras.")
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 

@@ -50,7 +50,7 @@ def test_every_op_export_reaches_tf_and_ember_ops():
     assert len(ops.__all__) == len(set(ops.__all__))  # no name exported by two modules
 
 
-@pytest.mark.parametrize("name", ["data", "config", "debugging"])
+@pytest.mark.parametrize("name", ["data"])
 def test_namespaces_not_there_yet_raise_one_clear_error(name):
     with pytest.raises(AttributeError, match=f"tf.{name} is not supported by Ember yet"):
         getattr(tf, name)
