@@ -67,6 +67,11 @@ _NOT_SUPPORTED = {
 
 
 def __getattr__(name):
+    if name == "TensorBoard":  # issue 14: its own file, loaded on first use
+        import importlib
+        value = importlib.import_module("ember.keras.callbacks_tensorboard").TensorBoard
+        globals()[name] = value
+        return value
     if name in _NOT_SUPPORTED:
         raise AttributeError(
             f"ember.keras.callbacks.{name} is not supported: {_NOT_SUPPORTED[name]}. "
@@ -1201,7 +1206,6 @@ class ModelCheckpoint(_MonitorCallback):
             ) from None
 
 
-# keras.callbacks.TensorBoard (issue 14) lives in its own file; it needs Callback above.
-from ember.keras.callbacks_tensorboard import TensorBoard  # noqa: E402,F401
-
+# keras.callbacks.TensorBoard (issue 14) lives in its own file, which subclasses Callback:
+# loaded on first use (see __getattr__), so the two files do not import each other.
 __all__.append("TensorBoard")
