@@ -93,7 +93,9 @@ def executing_eagerly() -> _builtins.bool:
 # -- the rest of the TF surface (issue 14): tf.function, tf.Module, tf.device, ... --------
 from ember import version  # noqa: E402,F401
 from ember.device import device  # noqa: E402,F401
+from ember.dtypes import complex64, complex128  # noqa: E402,F401
 from ember.module import Module, name_scope  # noqa: E402,F401
+from ember.ops.complex import complex  # noqa: E402,F401
 from ember.tensor_spec import TensorSpec  # noqa: E402,F401
 
 _LAZY.update({name: f"ember.{name}" for name in (

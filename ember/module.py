@@ -16,6 +16,7 @@ import re
 import threading
 from collections.abc import Mapping
 
+from ember import tensor as _tensor
 from ember.tensor import Variable
 
 _local = threading.local()
@@ -32,6 +33,10 @@ def current_name_scope() -> str:
     """The scope names are prefixed with now, e.g. ``'outer/inner/'`` (``''`` at top)."""
     s = _stack()
     return s[-1] if s else ""
+
+
+# Variables made inside a name scope are named with it ('block/w:0'), as in TF.
+_tensor.name_scope_prefix = current_name_scope
 
 
 class name_scope:
