@@ -2,9 +2,10 @@
 
 Ember computes with NumPy on the CPU; the BLAS library under NumPy does the heavy math on
 its own threads. ``tf.config.threading.set_intra_op_parallelism_threads(n)`` limits those
-threads through ``threadpoolctl`` (the optional ``threads`` extra:
-``pip install ember[threads]``); without it the call warns that the thread count stays as
-it is. Memory growth and visible-device settings are accepted and recorded: a CPU has
+threads: through Ember's BLAS thread policy (``ember/threads.py``) where this Ember has it,
+else directly through ``threadpoolctl`` (the optional ``threads`` extra:
+``pip install ember[threads]``); without threadpoolctl the call warns that the thread count
+stays as it is. Memory growth and visible-device settings are accepted and recorded: a CPU has
 nothing to configure.
 """
 
@@ -104,10 +105,24 @@ experimental = types.SimpleNamespace(
 )
 
 
+def _thread_policy():
+    """``ember.threads`` (the speed work's BLAS thread policy) when this Ember has it."""
+    try:
+        from ember import threads
+    except ImportError:
+        return None
+    return threads
+
+
 def _set_intra(num_threads: int) -> None:
     n = int(num_threads)
     if n < 0:
         raise ValueError(f"num_threads must be >= 0 (0: the system's choice); received {n}.")
+    policy = _thread_policy()
+    if policy is not None:  # one owner of the BLAS threads: the policy caps large matmuls
+        policy.set_blas_threads(n)
+        _STATE["intra"] = n
+        return
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
@@ -131,6 +146,9 @@ def _set_inter(num_threads: int) -> None:
 
 def blas_threads() -> int | None:
     """The BLAS libraries' current thread count (None without threadpoolctl)."""
+    policy = _thread_policy()
+    if policy is not None:
+        return policy.blas_threads() or None
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
