@@ -124,3 +124,17 @@ def test_nn_namespace_and_control_flow():
     assert ops.fori_loop(0, 4, lambda i, v: v + i, 0) == 6
     assert ops.while_loop(lambda i: i < 5, lambda i: i + 2, 0) == 6
     assert ops.cond(True, lambda: 1, lambda: 2) == 1
+
+
+def test_ops_image_resize_wraps_tf_image_or_says_it_is_missing():
+    import importlib.util
+    if importlib.util.find_spec("ember.image") is None:
+        with pytest.raises(AttributeError, match="keras.ops.image needs ember.image"):
+            ops.image  # noqa: B018
+        return
+    images = np.arange(2 * 4 * 4 * 3, dtype=np.float32).reshape(2, 4, 4, 3)
+    out = ops.image.resize(images, (2, 2))
+    assert ops.shape(out) == (2, 2, 2, 3)
+    # Bilinear with half-pixel centres: each output pixel averages a 2x2 block.
+    np.testing.assert_allclose(ops.convert_to_numpy(out)[0, 0, 0],
+                               images[0, :2, :2].mean(axis=(0, 1)), rtol=1e-6)
