@@ -782,6 +782,93 @@ nn = types.SimpleNamespace(**{name: globals()[name] for name in (
     "sparse_categorical_crossentropy")})
 
 
+# -- more NumPy-like ops, composed of differentiable ones -------------------------------
+
+def sinh(x):
+    x = _floating(x)
+    return (_ops.exp(x) - _ops.exp(-x)) * 0.5
+
+
+def cosh(x):
+    x = _floating(x)
+    return (_ops.exp(x) + _ops.exp(-x)) * 0.5
+
+
+def logaddexp(x1, x2):
+    """log(exp(x1) + exp(x2)), computed stably."""
+    a, b = _promote(_floating(x1), _floating(x2))
+    hi = _ops.maximum(a, b)
+    return hi + _ops.log1p(_ops.exp(-_ops.abs(a - b)))
+
+
+def cumprod(x, axis=None, dtype=None):
+    """Running products along ``axis`` (flattened when None), one multiply per step."""
+    x = convert_to_tensor(x, dtype)
+    if axis is None:
+        x, axis = _ops.reshape(x, [-1]), 0
+    axis = axis % x.ndim
+    parts = _ops.unstack(x, axis=axis)
+    out = [parts[0]]
+    for p in parts[1:]:
+        out.append(out[-1] * p)
+    return _ops.stack(out, axis=axis)
+
+
+def in_top_k(targets, predictions, k):
+    """Whether each target's score is among the ``k`` largest of its row (ties count in)."""
+    p = np.asarray(as_array(convert_to_tensor(predictions)))
+    t = np.asarray(as_array(convert_to_tensor(targets))).astype(np.int64)
+    score = p[np.arange(len(t)), t]
+    return _to_tensor((p > score[:, None]).sum(axis=1) < k)
+
+
+def bincount(x, weights=None, minlength=0, sparse=False):
+    if sparse:
+        raise ValueError("keras.ops.bincount: Ember has no sparse tensors; use sparse=False.")
+    v = np.asarray(as_array(convert_to_tensor(x))).astype(np.int64)
+    w = None if weights is None else np.asarray(as_array(convert_to_tensor(weights)))
+    out = np.bincount(v, weights=w, minlength=minlength)
+    return _to_tensor(out.astype(np.int32) if w is None else out.astype(w.dtype))
+
+
+def scatter(indices, values, shape):
+    """Zeros of ``shape`` with ``values`` added at ``indices`` (repeated indices add up)."""
+    idx = np.asarray(as_array(convert_to_tensor(indices))).astype(np.int64)
+    v = convert_to_tensor(values)
+    out = np.zeros(tuple(shape), dtype=np.asarray(as_array(v)).dtype)
+    np.add.at(out, tuple(idx.T), np.asarray(as_array(v)))
+    return _to_tensor(out)
+
+
+def scatter_update(inputs, indices, updates):
+    """A copy of ``inputs`` with the entries at ``indices`` replaced by ``updates``."""
+    out = np.array(as_array(convert_to_tensor(inputs)))
+    idx = np.asarray(as_array(convert_to_tensor(indices))).astype(np.int64)
+    out[tuple(idx.T)] = np.asarray(as_array(convert_to_tensor(updates)))
+    return _to_tensor(out)
+
+
+def slice_update(inputs, start_indices, updates):
+    """A copy of ``inputs`` with ``updates`` written from ``start_indices`` on."""
+    out = np.array(as_array(convert_to_tensor(inputs)))
+    upd = np.asarray(as_array(convert_to_tensor(updates)))
+    key = tuple(builtins.slice(int(s), int(s) + n) for s, n in zip(start_indices, upd.shape))
+    out[key] = upd
+    return _to_tensor(out)
+
+
+def vectorized_map(function, elements):
+    """``function`` applied to each slice along the first axis, results stacked."""
+    if isinstance(elements, (list, tuple)):
+        rows = zip(*[_ops.unstack(convert_to_tensor(e)) for e in elements])
+        return _ops.stack([function(type(elements)(r)) for r in rows])
+    return _ops.stack([function(r) for r in _ops.unstack(convert_to_tensor(elements))])
+
+
+def map(f, xs):
+    return vectorized_map(f, xs)
+
+
 # -- control flow (eager: plain Python loops) -------------------------------------------
 
 def cond(pred, true_fn, false_fn):

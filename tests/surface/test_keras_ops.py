@@ -67,6 +67,18 @@ CASES = [
      "float32"),
     ("slice", lambda: ops.slice(T(M), (0, 1), (2, 2)), M[0:2, 1:3], "float32"),
     ("round decimals", lambda: ops.round(T([1.26, 2.5]), 1), [1.3, 2.5], "float32"),
+    ("cumprod", lambda: ops.cumprod(T(M), axis=1), np.cumprod(M, axis=1), "float32"),
+    ("logaddexp", lambda: ops.logaddexp(T(M), 1.0), np.logaddexp(M, 1.0), "float32"),
+    ("cosh", lambda: ops.cosh(T(M)), np.cosh(M), "float32"),
+    ("in_top_k", lambda: ops.in_top_k(np.array([2, 0]), T(M), 1), [True, False], "bool"),
+    ("bincount", lambda: ops.bincount(np.array([0, 1, 1, 3])), [1, 2, 0, 1], "int32"),
+    ("scatter adds repeats", lambda: ops.scatter(np.array([[0, 1], [0, 1], [1, 0]]),
+                                                  np.array([1.0, 2.0, 3.0]), (2, 2)),
+     [[0, 3], [3, 0]], "float64"),
+    ("slice_update", lambda: ops.slice_update(np.zeros((3, 3)), (1, 1), np.ones((2, 2))),
+     [[0, 0, 0], [0, 1, 1], [0, 1, 1]], "float64"),
+    ("vectorized_map", lambda: ops.vectorized_map(lambda r: ops.sum(r), T(M)), [2.0, 3.0],
+     "float32"),
 ]
 
 
@@ -96,6 +108,7 @@ def test_shape_is_a_tuple_and_convert_to_numpy_an_ndarray():
     lambda x: ops.categorical_crossentropy(ops.softmax(x), ops.softmax(x * 2.0)),
     lambda x: ops.binary_crossentropy(ops.sigmoid(x), ops.sigmoid(x * 0.5)),
     lambda x: ops.diff(x, axis=1), lambda x: ops.moveaxis(x, 0, 1),
+    lambda x: ops.cumprod(x, axis=1), lambda x: ops.logaddexp(x, x * 0.5),
 ])
 def test_composed_ops_have_finite_difference_gradients(fn):
     x0 = np.array([[0.3, -1.2, 2.0], [0.7, 0.1, -0.4]])
