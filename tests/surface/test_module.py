@@ -3,6 +3,7 @@
 import pytest
 
 import ember as tf
+from ember.module import current_name_scope
 
 
 class Inner(tf.Module):
@@ -13,7 +14,8 @@ class Inner(tf.Module):
 
     @tf.Module.with_name_scope
     def scope_now(self):
-        return tf.name_scope("op").__enter__()
+        with tf.name_scope("op") as scope:
+            return scope
 
 
 class Outer(tf.Module):
@@ -46,10 +48,8 @@ def test_names_and_name_scopes():
 
 def test_with_name_scope_and_nested_name_scopes():
     m = Inner(name="blk")
-    try:
-        assert m.scope_now() == "blk/op/"
-    finally:
-        tf.name_scope("x").__exit__(None, None, None)  # pops the scope scope_now left open
+    assert m.scope_now() == "blk/op/"
+    assert current_name_scope() == ""  # every scope closed again
     with tf.name_scope("a"):
         with tf.name_scope("b") as scope:
             assert scope == "a/b/"
