@@ -133,3 +133,23 @@ def test_small_gaps_match_real_tensorflow():
         assert lib.math.abs(c).dtype == lib.float32
         with lib.name_scope("a"):
             assert lib.Variable(1.0, name="x").name == "a/x:0"
+
+
+def test_multi_output_logs_each_output_loss_as_keras_3():
+    a = tf.keras.Input((3,))
+    model = tf.keras.Model(a, [tf.keras.layers.Dense(1, name="r")(a),
+                               tf.keras.layers.Dense(2, activation="softmax", name="c")(a)])
+    rng = np.random.default_rng(1)
+    x = rng.random((16, 3)).astype("float32")
+    y = [rng.random((16, 1)).astype("float32"), rng.integers(0, 2, 16)]
+    model.compile("adam", loss=["mse", "sparse_categorical_crossentropy"],
+                  loss_weights=[1.0, 2.0], metrics=[["mae"], ["accuracy"]])
+    history = model.fit(x, y, epochs=1, verbose=0, validation_split=0.25)
+    # The key set Keras 3.15 gives for this model (checked with the TF backend).
+    assert sorted(history.history) == [
+        "c_accuracy", "c_loss", "loss", "r_loss", "r_mae",
+        "val_c_accuracy", "val_c_loss", "val_loss", "val_r_loss", "val_r_mae"]
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(logs["r_loss"] + 2.0 * logs["c_loss"], rel=1e-5)
+    pr, _ = model.predict(x, verbose=0)
+    assert logs["r_loss"] == pytest.approx(((pr - y[0]) ** 2).mean(), rel=1e-5)

@@ -33,6 +33,9 @@ class CompiledLoss:
         # The model's "loss" Mean, set by compile(): Keras 2's `compiled_loss(...)` records
         # each batch's total there, so a custom train_step that calls it reports the loss.
         self.tracker = None
+        # With several outputs, one Mean per output of its unweighted loss ("<output>_loss"),
+        # as Keras 3 logs them; made on the first batch.
+        self.output_trackers: list = []
 
     def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
         """Keras 2's ``self.compiled_loss(y, y_pred, regularization_losses=self.losses)``.
@@ -96,11 +99,17 @@ class CompiledLoss:
             weights = [weights.get(n, 1.0) for n in names]
         elif weights is None:
             weights = [1.0] * len(preds)
+        if not self.output_trackers:
+            self.output_trackers = [metrics_mod.Mean(name=f"{n}_loss")
+                                    for n, fn in zip(names, per) if fn is not None]
+        trackers = iter(self.output_trackers)
         total = None
         for fn, yt, yp, w in zip(per, trues, preds, weights):
             if fn is None:
                 continue
             term = fn(yt, yp, sample_weight=sample_weight)
+            next(trackers).update_state(term, sample_weight=np.shape(yp)[0] if np.ndim(yp)
+                                        else 1)
             if w != 1.0:
                 term = ops.multiply(term, float(w))
             total = term if total is None else ops.add(total, term)
