@@ -62,7 +62,7 @@ newaxis = None
 _LAZY = {"keras": "ember.keras", "plot": "ember.plot"}
 # TF namespaces Ember does not provide yet: using one raises one clear error. When the
 # module exists, its line in ``_LAZY`` (looked up first) makes it available.
-_NOT_YET = ("config", "debugging")
+_NOT_YET = ("distribute", "lite", "tpu", "autograph")
 
 
 def __getattr__(name: str):
@@ -74,14 +74,16 @@ def __getattr__(name: str):
         # An AttributeError, so ``hasattr(tf, name)`` answers False, as for any missing name.
         raise AttributeError(f"tf.{name} is not supported by Ember yet: the supported "
                              "namespaces are tf.math, tf.nn, tf.linalg, tf.random, tf.nest, "
-                             "tf.dtypes, tf.errors, tf.data and tf.keras.")
+                             "tf.dtypes, tf.errors, tf.data, tf.image, tf.config, "
+                             "tf.debugging, tf.strings, tf.summary, tf.saved_model, "
+                             "tf.test and tf.keras.")
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
-def print(*inputs, sep: str = " ", end: str = "\n", **kwargs) -> None:
-    """Prints tensors by value (``tf.print``); other arguments as ``print`` does."""
-    parts = [(str(x.numpy()) if isinstance(x, Tensor) else str(x)) for x in inputs]
-    _builtins.print(*parts, sep=sep, end=end)
+def print(*inputs, **kwargs):
+    """Prints tensors by value, as ``tf.print`` does (to stderr; see ``ember/printing.py``)."""
+    from ember.printing import print as _print
+    _print(*inputs, **kwargs)
 
 
 def executing_eagerly() -> _builtins.bool:
@@ -94,3 +96,13 @@ _LAZY["image"] = "ember.image"
 # -- tf.data (issue 13): loaded on first use; tf.TensorSpec describes dataset elements.
 _LAZY["data"] = "ember.data"
 from ember.tensor_spec import TensorSpec  # noqa: E402,F401
+
+# -- the rest of the TF surface (issue 14): tf.function, tf.Module, tf.device, ... --------
+from ember import version  # noqa: E402,F401
+from ember.device import device  # noqa: E402,F401
+from ember.dtypes import complex64, complex128  # noqa: E402,F401
+from ember.module import Module, name_scope  # noqa: E402,F401
+from ember.ops.complex import complex  # noqa: E402,F401
+
+_LAZY.update({name: f"ember.{name}" for name in (
+    "saved_model", "summary", "strings", "test", "ragged", "sparse", "config", "debugging")})

@@ -41,8 +41,17 @@ class DType:
         return self._np.kind == "b"
 
     @property
+    def is_complex(self) -> bool:
+        return self._np.kind == "c"
+
+    @property
     def is_numeric(self) -> bool:
-        return self._np.kind in "fiub"
+        return self._np.kind in "fiubc"
+
+    @property
+    def real_dtype(self) -> DType:
+        """float32 for complex64, float64 for complex128; other dtypes are their own."""
+        return {"complex64": float32, "complex128": float64}.get(self.name, self)
 
     @property
     def base_dtype(self) -> DType:
@@ -94,11 +103,14 @@ uint32 = DType("uint32", np.uint32)
 uint64 = DType("uint64", np.uint64)
 bool = DType("bool", np.bool_)
 string = DType("string", object)  # elements are Python bytes, as TF's .numpy() gives
+# Complex numbers: creation, arithmetic and tf.math.real/imag/abs/conj (no gradients).
+complex64 = DType("complex64", np.complex64)
+complex128 = DType("complex128", np.complex128)
 
 _BY_NAME = {
     d.name: d
     for d in (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32,
-              uint64, bool, string)
+              uint64, bool, string, complex64, complex128)
 }
 _BY_NAME.update({"half": float16, "double": float64, "float": float32, "int": int32,
                  "bool_": bool, "str": string, "object": string})

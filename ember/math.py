@@ -22,3 +22,8 @@ for _name in _ELSEWHERE:
 
 __all__ = [n for n in _math_all + _reduce_all if n not in _ELSEWHERE]
 __all__ += ["elu", "selu", "softmax", "softsign", "top_k", "confusion_matrix"]
+
+# Complex numbers (issue 14): tf.math.real / imag / conj / angle.
+from ember.ops.complex import angle, conj, imag, real  # noqa: E402
+
+__all__ += ["angle", "conj", "imag", "real"]

@@ -7,6 +7,7 @@ classes, so they are ops that any active ``GradientTape`` records.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Union
@@ -95,7 +96,9 @@ class Tensor:
     returns one. ``.numpy()`` gives the NumPy value.
     """
 
-    __slots__ = ("_value", "_keras_logits", "_keras_activation", "_keras_mask", "__weakref__")
+    # ``_slice_of`` is set only on a slice of a Variable (see ``Variable.__getitem__``).
+    __slots__ = ("_value", "_keras_logits", "_keras_activation", "_keras_mask", "_slice_of",
+                 "__weakref__")
     # Makes ``ndarray + tensor`` call ``Tensor.__radd__`` (a Tensor comes back, as in TF).
     __array_priority__ = 100
 
@@ -198,9 +201,11 @@ class Tensor:
         return int(self._value)
 
     def __format__(self, spec):
+        # As TF: a scalar formats as its number (f'{loss:0.4f}'); any other tensor as its
+        # NumPy value, which takes no format spec (NumPy raises TypeError for one).
         if self._value.ndim == 0:
             return format(self._value[()], spec)
-        return format(str(self), spec)
+        return format(self._value, spec)
 
     def _numpy_text(self):
         v = self.numpy()
@@ -260,6 +265,20 @@ class Tensor:
 
     __hash__ = None  # elementwise __eq__, as TF: use ``tensor.ref()`` as a dict key
 
+    def __getattr__(self, name: str):
+        # Reached only for names a Tensor lacks. A slice of a Variable (``v[0, 0]``, made by
+        # Variable.__getitem__) answers TF's sliced assignment: ``v[0, 0].assign(1.)``.
+        if name == "assign":  # TF's slices have assign only (no assign_add / assign_sub)
+            try:
+                target = object.__getattribute__(self, "_slice_of")
+            except AttributeError:
+                target = None
+            if target is not None:
+                variable, key = target
+                return lambda value, use_locking=None, name=None, read_value=True: \
+                    variable._assign_slice(key, value)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     def __copy__(self) -> Tensor:
         return self
 
@@ -286,6 +305,11 @@ class _Ref:
 
 
 _variable_names = itertools.count()
+
+
+def name_scope_prefix() -> str:
+    """The current ``tf.name_scope`` (``'outer/inner/'``); ``ember/module.py`` installs it."""
+    return ""
 
 
 class Variable(Tensor):
@@ -316,7 +340,7 @@ class Variable(Tensor):
         self._keras_activation = None
         self._keras_mask = None
         self._trainable = bool(trainable)
-        self._name = name if name is not None else "Variable"
+        self._name = name_scope_prefix() + (name if name is not None else "Variable")
         self._path = None
         self.constraint = constraint
 
@@ -375,6 +399,22 @@ class Variable(Tensor):
                 f"of shape {tuple(self._value.shape)}: the shapes must match.")
         return v
 
+    def _assign_slice(self, key, value: TensorLike) -> Variable:
+        """``self[key] = value`` in place: TF's strided-slice assign (``v[0, 0].assign(1.)``)."""
+        region = self._value[key]
+        v = convert_to_tensor(value, dtype=self.dtype)._value
+        try:
+            fits = np.broadcast_shapes(v.shape, region.shape) == region.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise InvalidArgumentError(
+                f"Cannot assign a value of shape {tuple(v.shape)} to a slice of shape "
+                f"{tuple(region.shape)} of variable '{self._name}': cannot broadcast input "
+                f"shape {list(v.shape)} into final shape {list(region.shape)}.")
+        self._value[key] = v
+        return self
+
     def assign(self, value: TensorLike, use_locking=None, name=None,
                read_value: bool = True) -> Variable:
         """Sets the variable's value in place; the shape and dtype must match."""
@@ -399,6 +439,12 @@ class Variable(Tensor):
                 f"numpy={_numpy_repr(self.numpy())}>")
 
     __str__ = __repr__
+
+    def __format__(self, spec):
+        # f'{v}' is the repr, as TF; a scalar variable also takes a number's format spec.
+        if not spec:
+            return repr(self)
+        return Tensor.__format__(self, spec)
 
     def __deepcopy__(self, memo):
         return Variable(self._value.copy(), trainable=self._trainable, name=self._name)
@@ -457,9 +503,7 @@ def _infer_array(value) -> np.ndarray:
                     f"have shapes {sorted(shapes)}.")
             return np.stack(parts) if parts else np.zeros((0,), np.float32)
         raise TypeError(f"Cannot convert {value!r} (type {type(value).__name__}) to a Tensor.")
-    if kind == "c":
-        raise TypeError("Complex tensors are not supported by Ember.")
-    return arr
+    return arr  # complex: Python complex numbers are complex128, as in TF
 
 
 def convert_to_tensor(value: TensorLike, dtype: DTypeLike = None, dtype_hint: DTypeLike = None,
@@ -486,6 +530,10 @@ def convert_to_tensor(value: TensorLike, dtype: DTypeLike = None, dtype_hint: DT
                 raise TypeError(f"Cannot convert a string array to a {want.name} tensor.")
             return Tensor._wrap(value.astype(want._np, copy=False))
         arr = _infer_array(value)
+        if arr.dtype == np.float32 and want._np.kind in "fc" and want._np.itemsize > 4:
+            # Python floats asked for as float64 keep all their digits (not float32's).
+            with contextlib.suppress(TypeError, ValueError):
+                arr = np.asarray(value, dtype=np.float64)
         if arr.dtype.kind == "O":
             raise TypeError(f"Cannot convert {value!r} to a {want.name} tensor.")
         if want.is_integer and arr.dtype.kind == "f" and not np.all(np.equal(np.mod(arr, 1), 0)):

@@ -9,6 +9,8 @@ from ember.keras.models import Model, Sequential  # noqa: F401
 _LAZY = {name: f"ember.keras.{name}" for name in (
     "losses", "metrics", "optimizers", "callbacks", "backend", "datasets", "utils", "saving",
     "models")}
+# keras.ops and keras.random (issue 14)
+_LAZY.update({"ops": "ember.keras.ops", "random": "ember.keras.random"})
 
 
 def __getattr__(name):

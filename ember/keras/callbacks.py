@@ -60,8 +60,6 @@ __all__ = [
 
 # Keras callbacks Ember does not have, and what to use instead.
 _NOT_SUPPORTED = {
-    "TensorBoard": "Ember writes no TensorBoard logs; use CSVLogger('log.csv') or the "
-    "History that fit() returns",
     "BackupAndRestore": "save with ModelCheckpoint and resume with fit(initial_epoch=...)",
     "RemoteMonitor": "send the logs from a LambdaCallback(on_epoch_end=...)",
     "SwapEMAWeights": "Ember's optimizers keep no moving average of the weights",
@@ -69,6 +67,11 @@ _NOT_SUPPORTED = {
 
 
 def __getattr__(name):
+    if name == "TensorBoard":  # issue 14: its own file, loaded on first use
+        import importlib
+        value = importlib.import_module("ember.keras.callbacks_tensorboard").TensorBoard
+        globals()[name] = value
+        return value
     if name in _NOT_SUPPORTED:
         raise AttributeError(
             f"ember.keras.callbacks.{name} is not supported: {_NOT_SUPPORTED[name]}. "
@@ -1201,3 +1204,8 @@ class ModelCheckpoint(_MonitorCallback):
                 f'Failed to format this callback filepath: "{self.filepath}". Reason: {e}. '
                 f"Available names: epoch, {', '.join(logs)}"
             ) from None
+
+
+# keras.callbacks.TensorBoard (issue 14) lives in its own file, which subclasses Callback:
+# loaded on first use (see __getattr__), so the two files do not import each other.
+__all__.append("TensorBoard")

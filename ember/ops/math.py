@@ -54,6 +54,10 @@ def _as(value, ref: Tensor, op: str) -> Tensor:
     if arr.dtype.kind in "OUS" and dt.kind != "O":
         raise InvalidArgumentError(f"{op}: cannot combine a {arr.dtype} value with a tensor "
                                    f"of dtype {dtypes.from_numpy(dt).name}.")
+    if arr.dtype.kind == "c" and dt.kind != "c":
+        raise InvalidArgumentError(
+            f"{op}: cannot combine complex values with a tensor of dtype "
+            f"{dtypes.from_numpy(dt).name}. Use tf.cast or tf.complex to convert one of them.")
     if dt.kind in "iu" and arr.dtype.kind == "f":
         raise InvalidArgumentError(
             f"{op}: cannot combine float values with a tensor of dtype "
@@ -592,6 +596,8 @@ def cast(x, dtype, name=None):
         raise InvalidArgumentError(f"Cast: cannot cast {x.dtype.name} to {want.name}.")
     if want.is_integer and x._value.dtype.kind == "f":
         value = np.trunc(x._value).astype(want._np)  # TF truncates toward zero
+    elif x._value.dtype.kind == "c" and not want.is_complex:
+        value = np.real(x._value).astype(want._np)  # TF keeps the real part
     else:
         value = x._value.astype(want._np)
     if x._value.dtype.kind == "f":

@@ -24,6 +24,13 @@ def _pos(self):
     return self
 
 
+def _variable_getitem(self, key):
+    # The slice remembers where it came from, so ``v[0, 0].assign(1.)`` writes into ``v``.
+    t = array.getitem(self, key)
+    t._slice_of = (self, array._key(key))
+    return t
+
+
 def _swap(fn):
     """The reflected operator: ``other - self`` for ``__rsub__``."""
     def reflected(self, other):
@@ -62,6 +69,7 @@ def bind() -> None:
     Tensor.__hash__ = None
     Tensor.T = property(array.transpose, doc="The transpose (axes reversed), as NumPy's .T.")
     # A read is a snapshot (an Identity op), so later in-place updates do not show in it.
+    Variable.__getitem__ = _variable_getitem
     Variable.read_value = array.identity
     Variable.value = array.identity
 

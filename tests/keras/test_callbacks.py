@@ -709,8 +709,8 @@ def test_lambda_callback_keras2_batch_alias():
 
 
 def test_unsupported_callbacks_say_what_to_use():
-    with pytest.raises(AttributeError, match="TensorBoard is not supported: .*CSVLogger"):
-        cb.TensorBoard  # noqa: B018
+    with pytest.raises(AttributeError, match="BackupAndRestore is not supported: .*Checkpoint"):
+        cb.BackupAndRestore  # noqa: B018
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         cb.Nope  # noqa: B018
 

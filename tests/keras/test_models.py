@@ -211,12 +211,6 @@ def test_whole_model_files_are_refused_naming_the_weights_formats(tmp_path):
     assert (tmp_path / "m.weights.npz").exists()
 
 
-def test_plot_model_says_it_is_not_supported_yet():
-    assert not hasattr(tf.keras.utils, "plot_model")
-    with pytest.raises(AttributeError, match="not supported yet.*summary"):
-        tf.keras.utils.plot_model(tf.keras.Sequential())
-
-
 def test_py_dataset_warns_that_workers_are_ignored():
     class Batches(tf.keras.utils.PyDataset):
         def __len__(self):

@@ -159,8 +159,10 @@ class Layer:
         object.__setattr__(self, "_tracked_weights", _TrackedList())
         object.__setattr__(self, "_losses", [])
         self.name = name if name is not None else naming.auto_name(type(self).__name__)
-        if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"Argument `name` must be a non-empty string. Received: name={name!r}")
+        # Keras 3 accepts any string without '/' (the empty one too: ``Model(name='')``).
+        if not isinstance(self.name, str) or "/" in self.name:
+            raise ValueError("Argument `name` must be a string and cannot contain character "
+                             f"`/`. Received: name={name!r} (of type {type(name)})")
         self._trainable = bool(trainable)
         self.dtype = dtypes.as_dtype(dtype or "float32").name if not isinstance(
             dtype, dict) else "float32"

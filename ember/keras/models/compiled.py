@@ -33,6 +33,9 @@ class CompiledLoss:
         # The model's "loss" Mean, set by compile(): Keras 2's `compiled_loss(...)` records
         # each batch's total there, so a custom train_step that calls it reports the loss.
         self.tracker = None
+        # With several outputs, one Mean per output of its unweighted loss ("<output>_loss"),
+        # as Keras 3 logs them; made on the first batch.
+        self.output_trackers: list = []
 
     def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
         """Keras 2's ``self.compiled_loss(y, y_pred, regularization_losses=self.losses)``.
@@ -96,11 +99,17 @@ class CompiledLoss:
             weights = [weights.get(n, 1.0) for n in names]
         elif weights is None:
             weights = [1.0] * len(preds)
+        if not self.output_trackers:
+            self.output_trackers = [metrics_mod.Mean(name=f"{n}_loss")
+                                    for n, fn in zip(names, per) if fn is not None]
+        trackers = iter(self.output_trackers)
         total = None
         for fn, yt, yp, w in zip(per, trues, preds, weights):
             if fn is None:
                 continue
             term = fn(yt, yp, sample_weight=sample_weight)
+            next(trackers).update_state(term, sample_weight=np.shape(yp)[0] if np.ndim(yp)
+                                        else 1)
             if w != 1.0:
                 term = ops.multiply(term, float(w))
             total = term if total is None else ops.add(total, term)
@@ -167,8 +176,31 @@ class CompiledMetrics:
         """``{name: value}`` of each resolved metric ({} before the first batch)."""
         return {m.name: m.result() for m in self.metrics}
 
+    def _per_output(self, specs, n):
+        """[specs of output 0, specs of output 1, ...] when ``specs`` gives one entry per
+        output (a list of lists/None, or a dict by output name), else None."""
+        names = self._output_names or [f"output_{i}" for i in range(n)]
+        if isinstance(specs, dict):
+            unknown = set(specs) - set(names)
+            if unknown:
+                raise ValueError(f"compile() got metrics for unknown outputs {sorted(unknown)}; "
+                                 f"the model's outputs are {list(names)}.")
+            return [specs.get(name) for name in names]
+        if isinstance(specs, (list, tuple)) and specs and all(
+                s is None or isinstance(s, (list, tuple)) for s in specs):
+            if len(specs) != n:
+                raise ValueError(f"compile() got {len(specs)} metric lists for a model with {n} "
+                                 f"outputs {list(names)}: give one list (or None) per output.")
+            return list(specs)
+        return None
+
     def _build(self, y_true, y_pred):
         multi = isinstance(y_pred, (list, tuple)) and len(y_pred) > 1
+        self._outputs = None
+        if multi and (self._per_output(self._specs, len(y_pred)) is not None
+                      or self._per_output(self._weighted_specs, len(y_pred)) is not None):
+            self._build_per_output(y_true, y_pred)
+            return
 
         def resolve(specs, prefix=""):
             out = []
@@ -194,10 +226,42 @@ class CompiledMetrics:
             raise ValueError(f"compile() got metrics with duplicate names: {names}. Give each "
                              "metric a distinct `name=`.")
 
+    def _build_per_output(self, y_true, y_pred):
+        # Keras 3: one list per output; each metric is named "<output name>_<metric>".
+        n = len(y_pred)
+        names = self._output_names or [f"output_{i}" for i in range(n)]
+        losses = self._loss if isinstance(self._loss, (list, tuple)) else (
+            [self._loss.get(name) for name in names] if isinstance(self._loss, dict)
+            else [self._loss] * n)
+        y_true = _as_list(y_true)
+        self._outputs = []
+        for specs, weighted in ((self._specs, False), (self._weighted_specs, True)):
+            per = self._per_output(specs, n) or [None] * n
+            for i, output_specs in enumerate(per):
+                for spec in _as_list(output_specs) if output_specs is not None else []:
+                    m = metrics_mod.get_metric(spec, _np(y_true[i]), _np(y_pred[i]),
+                                               loss=losses[i])
+                    m.name = f"{names[i]}_{'weighted_' if weighted else ''}{m.name}"
+                    self._outputs.append((i, weighted, m))
+        self._metrics = [m for _, w, m in self._outputs if not w]
+        self._weighted = [m for _, w, m in self._outputs if w]
+        names_ = [m.name for m in self.metrics]
+        if len(set(names_)) != len(names_):
+            raise ValueError(f"compile() got metrics with duplicate names: {names_}. Give each "
+                             "metric a distinct `name=`.")
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self._metrics is None:
             self._build(y_true, y_pred)
         if not self._metrics and not self._weighted:
+            return
+        if getattr(self, "_outputs", None):
+            y_true = _as_list(y_true)
+            for i, weighted, m in self._outputs:
+                if weighted:
+                    m.update_state(y_true[i], y_pred[i], sample_weight=sample_weight)
+                else:
+                    m.update_state(y_true[i], y_pred[i])
             return
         if isinstance(y_pred, (list, tuple)) and len(y_pred) == 1:
             y_pred = y_pred[0]

@@ -139,7 +139,8 @@ class Model(Layer):
         their container, named "compile_metrics" as in Keras 3."""
         if not self.compiled:
             return []
-        return [self._loss_tracker] + self.compiled_metrics.tracked()
+        return ([self._loss_tracker] + self.compiled_metrics.tracked()
+                + self.compiled_loss.output_trackers)
 
     @property
     def metrics_names(self) -> list:

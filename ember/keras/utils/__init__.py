@@ -1,6 +1,7 @@
 """``keras.utils``: helpers named by purpose, one module each (``progbar.py``, ...)."""
 
 from ember.keras.utils.labels import normalize, to_categorical  # noqa: F401
+from ember.keras.utils.model_plot import plot_model  # noqa: F401  (issue 14)
 from ember.keras.utils.progbar import Progbar  # noqa: F401
 from ember.keras.utils.seeding import set_random_seed  # noqa: F401
 from ember.keras.utils.sequence import PyDataset, Sequence  # noqa: F401
@@ -21,10 +22,7 @@ from ember.keras.utils.text_dataset import text_dataset_from_directory  # noqa: 
 from ember.keras.utils.timeseries import timeseries_dataset_from_array  # noqa: F401
 
 # Keras utilities Ember does not have yet, and what to use instead.
-_NOT_SUPPORTED = {
-    "plot_model": "Ember draws no model graphs yet; model.summary() prints the layers, and "
-    "ember.plot draws training curves and weights",
-}
+_NOT_SUPPORTED: dict = {}
 
 
 def __getattr__(name):
