@@ -23,7 +23,7 @@ def clone_model(model, input_tensors=None, clone_function=None):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
-    """Whole-model files (``.keras``, ``.h5``) are not supported yet: raises a ValueError
-    naming what is (weights files, read by ``model.load_weights``)."""
+    """A model saved with ``model.save('m.keras')`` (by Ember or Keras 3): architecture,
+    weights, compile settings and optimizer state. Never runs code from the file."""
     return weights_file.load_model(filepath, custom_objects=custom_objects, compile=compile,
                                    safe_mode=safe_mode)

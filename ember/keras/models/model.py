@@ -502,13 +502,12 @@ class Model(Layer):
         """Loads weights written by ``save_weights``; shapes must match."""
         weights_file.load_weights(self, os.fspath(filepath), skip_mismatch=skip_mismatch)
 
-    def save(self, filepath, overwrite: bool = True, **kwargs) -> None:
-        """Saves the weights when ``filepath`` ends in ``.weights.h5`` or ``.weights.npz``.
-
-        Ember does not write whole-model files (``.keras``, ``.h5``) yet: any other filename
-        raises a ValueError naming the supported formats.
-        """
-        weights_file.save_model(self, os.fspath(filepath), overwrite=overwrite)
+    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True,
+             **kwargs) -> None:
+        """Saves the whole model to a ``.keras`` file (Keras 3's format: config, weights and
+        optimizer state), or only the weights for ``.weights.h5`` / ``.weights.npz``."""
+        weights_file.save_model(self, os.fspath(filepath), overwrite=overwrite,
+                                include_optimizer=include_optimizer)
 
     def get_compile_config(self):
         return self._compile_config

@@ -103,20 +103,26 @@ def load_weights(model, filepath, skip_mismatch=False):
         v.assign(arr.astype(current.dtype))
 
 
-SUPPORTED = "weights files (.weights.h5, .weights.npz)"
-
-
-def save_model(model, filepath, overwrite=True):
-    """``model.save``: writes a weights file; whole-model files are not supported yet."""
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """``model.save``: a ``.keras`` model file, or a weights file for ``.weights.h5/.npz``."""
     if filepath.endswith(".weights.h5") or filepath.endswith(".weights.npz"):
         return save_weights(model, filepath, overwrite=overwrite)
-    raise ValueError(f"Cannot save the whole model to {filepath!r}: Ember writes only {SUPPORTED} "
-                     "so far, not .keras or .h5 model files. Use model.save_weights() with a "
-                     ".weights.h5 filename, or ModelCheckpoint(..., save_weights_only=True).")
+    if filepath.endswith(".keras"):
+        from ember.keras.saving.keras_file import save_keras
+        return save_keras(model, filepath, overwrite=overwrite,
+                          include_optimizer=include_optimizer)
+    raise ValueError(f"Cannot save the model to {filepath!r}: Ember writes `.keras` model files "
+                     "and `.weights.h5` / `.weights.npz` weights files (not legacy .h5 models or "
+                     "SavedModel folders). Use a filename ending in `.keras`.")
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
-    """``keras.models.load_model``: whole-model files are not supported yet; always raises."""
-    raise ValueError(f"Cannot load {filepath!r} as a whole model: Ember reads only {SUPPORTED} "
-                     "so far, not .keras or .h5 model files. Rebuild the model in code and call "
-                     "model.load_weights() on its weights file.")
+    """``keras.models.load_model`` for ``.keras`` files (Keras 3's format)."""
+    filepath = os.fspath(filepath)
+    if filepath.endswith(".keras"):
+        from ember.keras.saving.keras_file import load_keras
+        return load_keras(filepath, custom_objects=custom_objects, compile=compile,
+                          safe_mode=safe_mode)
+    raise ValueError(f"Cannot load {filepath!r} as a whole model: Ember reads `.keras` model "
+                     "files. For a `.weights.h5` / `.weights.npz` file, rebuild the model in code "
+                     "and call model.load_weights().")
