@@ -515,6 +515,26 @@ class Model(Layer):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from ``get_config()``: a functional config (with ``layers`` and
+        ``input_layers``) rebuilds the graph; otherwise ``cls(**config)``."""
+        if "layers" in config and "input_layers" in config:
+            from ember.keras.models.functional import Functional
+            from ember.keras.saving.graph_config import functional_from_config
+            target = cls if issubclass(cls, Functional) else Functional
+            return functional_from_config(target, config, custom_objects, True,
+                                          f"{cls.__name__} config")
+        return cls(**config)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's architecture (and compile settings) as a JSON string, Keras 3's
+        config layout; ``keras.models.model_from_json`` reads it back."""
+        import json
+
+        from ember.keras.saving.config import serialize_layer
+        return json.dumps(serialize_layer(self), **kwargs)
+
 
 class _AsLayer(Layer):
     """Runs a model's ``call`` once on symbolic inputs without re-entering Model.build."""

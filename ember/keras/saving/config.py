@@ -181,7 +181,7 @@ def serialize_layer(layer) -> dict:
         config = graph_config.functional_config(layer)
     else:
         try:
-            config = layer.get_config()
+            config = _layer_config(layer)
         except NotImplementedError as e:
             raise SerializationError(f"Layer '{layer.name}' ({type(layer).__name__}) cannot be "
                                      f"serialized: {e}") from None
@@ -198,6 +198,45 @@ def serialize_layer(layer) -> dict:
     if compile_config is not None and getattr(layer, "compiled", False):
         out["compile_config"] = serialize_compile_config(layer)
     return out
+
+
+def _layer_config(layer) -> dict:
+    """``layer.get_config()``; for a subclass that does not override it (the seed's
+    ``CustomPerceptron(output_dim)``), its constructor arguments are read back from the
+    attributes of the same names, as Keras 3 records them for such layers."""
+    from ember.keras.layers.layer import Layer
+    from ember.keras.models.model import Model
+
+    config = layer.get_config()
+    cls = type(layer)
+    if cls.get_config not in (Layer.get_config, Model.get_config):
+        return config
+    params = [p for name, p in inspect.signature(cls.__init__).parameters.items()
+              if name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    for p in params:
+        if p.name in config:
+            continue
+        if p.name in layer.__dict__ and _plain(layer.__dict__[p.name]):
+            config[p.name] = layer.__dict__[p.name]
+        elif p.default is inspect.Parameter.empty:
+            raise SerializationError(
+                f"Layer '{layer.name}' ({cls.__name__}) cannot be serialized: its constructor "
+                f"argument '{p.name}' is not kept as an attribute of that name. Define "
+                "get_config() returning the constructor arguments.")
+    if not any(p.kind == p.VAR_KEYWORD for p in inspect.signature(
+            cls.__init__).parameters.values()):
+        config = {k: v for k, v in config.items() if k in {p.name for p in params}}
+    return config
+
+
+def _plain(value):
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
 
 
 def serialize_compile_config(model) -> dict:
