@@ -148,6 +148,9 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
             from None
     except RecursionError:
         raise ModelFileError(f"{filepath}: the config nests too deeply.") from None
+    except Exception as e:  # a damaged config can fail anywhere in a layer's constructor
+        raise ModelFileError(f"{filepath}: the model cannot be rebuilt from its config "
+                             f"({type(e).__name__}: {e}).") from None
     if getattr(model, "optimizer", None) is not None and model.built:
         build_optimizer(model.optimizer, model)
     assign_entries(model, weights, filepath, include_optimizer=compile)
@@ -173,6 +176,10 @@ def assign_entries(model, stored, filepath, include_optimizer=True, skip_mismatc
     leaves the model as it was. Optimizer state whose variable count differs is skipped
     with a warning, as Keras does.
     """
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and optimizer is not None and not optimizer.built and model.built \
+            and "optimizer/vars/2" in stored:
+        build_optimizer(optimizer, model)  # the file has slots: give them somewhere to go
     plan = []
     missing = []
     for path, name, variables in state_tree.entries(model, include_optimizer=include_optimizer):
