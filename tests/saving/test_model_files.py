@@ -178,7 +178,7 @@ def test_lambda_and_unknown_classes_are_refused(tmp_path):
     good = mlp()
     good(X)
     good.save(tmp_path / "g.keras")
-    for replace, expected in (("Dense", "Conv9D"), ("Dense", "Lambda")):
+    for expected in ("Conv9D", "Lambda"):
         with zipfile.ZipFile(tmp_path / "g.keras") as z:
             members = {n: z.read(n) for n in z.namelist()}
         config = json.loads(members["config.json"])
@@ -198,7 +198,7 @@ def test_wrong_shape_names_layer_variable_and_both_shapes(tmp_path):
     m.save_weights(tmp_path / "w.weights.h5")
     other = keras.Sequential([keras.Input((4,)), L.Dense(8, activation="relu"), L.Dense(2)])
     before = [w.copy() for w in other.get_weights()]
-    with pytest.raises(ModelFileError, match=r"dense_\d+.*\(3,\).*\(2,\)|dense.*\(8, 3\).*\(8, 2\)"):
+    with pytest.raises(ModelFileError, match=r"layer 'dense_\d+'.*\(8, 3\).*\(8, 2\)"):
         other.load_weights(tmp_path / "w.weights.h5")
     # Nothing was assigned: the first layer matched but the load failed as a whole.
     for a, b in zip(other.get_weights(), before):
