@@ -16,8 +16,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import keras  # noqa: E402
-import model_specs as specs  # noqa: E402
+import keras
+import model_specs as specs
 
 
 def main(workdir):

@@ -71,10 +71,9 @@ def test_killed_save_leaves_previous_file(tmp_path, point):
 def test_failed_write_removes_its_temporary_and_keeps_the_old_file(tmp_path):
     path = tmp_path / "f.bin"
     atomic.write_bytes(path, b"old")
-    with pytest.raises(RuntimeError):
-        with atomic.atomic_path(path) as tmp, open(tmp, "wb") as f:
-            f.write(b"half")
-            raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError), atomic.atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(b"half")
+        raise RuntimeError("disk full")
     assert path.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["f.bin"]
 

@@ -48,7 +48,7 @@ def model_from_config(config, custom_objects=None):
     return deserialize_layer(config, custom_objects)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model saved with ``model.save('m.keras')`` (by Ember or Keras 3): architecture,
     weights, compile settings and optimizer state. Never runs code from the file."""
     return weights_file.load_model(filepath, custom_objects=custom_objects, compile=compile,

@@ -285,9 +285,8 @@ def functional_from_config(cls, config, custom_objects, safe_mode, label):
     except KeyError as e:
         raise SerializationError(f"{label}: input/output layer {e} is not in the model.") from None
     # A one-element list of outputs stays a list, as Keras keeps the structure it wrote.
-    model = cls(inputs=inputs, outputs=outputs, name=config.get("name"),
-                trainable=config.get("trainable", True))
-    return model
+    return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
+               trainable=config.get("trainable", True))
 
 
 __all__ = ["keras_operation_order", "functional_config", "sequential_config",

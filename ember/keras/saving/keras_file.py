@@ -55,11 +55,11 @@ def save_keras(model, filepath, overwrite=True, include_optimizer=True):
                            "ember": True})
     weights = _weights_h5(model, include_optimizer)
     os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
-    with atomic_path(filepath) as tmp:
-        with open(tmp, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
-            zf.writestr(METADATA, metadata)
-            zf.writestr(CONFIG, config_json)
-            zf.writestr(WEIGHTS, weights)
+    with atomic_path(filepath) as tmp, open(tmp, "wb") as fh, \
+            zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr(METADATA, metadata)
+        zf.writestr(CONFIG, config_json)
+        zf.writestr(WEIGHTS, weights)
 
 
 def write_h5_entries(f, entries):
@@ -135,7 +135,7 @@ def read_keras_archive(filepath):
     return config, weights
 
 
-def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
     """The model saved in ``filepath``, with its weights, compile settings and optimizer."""
     filepath = os.fspath(filepath)
     config, weights = read_keras_archive(filepath)

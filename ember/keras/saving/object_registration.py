@@ -66,7 +66,7 @@ def get_custom_objects() -> dict:
     return _GLOBAL_CUSTOM_OBJECTS
 
 
-class custom_object_scope:  # noqa: N801 (Keras's name)
+class custom_object_scope:
     """``with custom_object_scope({'MyLayer': MyLayer}):`` makes those names loadable
     inside the block (this thread only)."""
 

@@ -15,6 +15,7 @@ or raise one ``ModelFileError`` naming the file and what is wrong. They:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 
@@ -64,10 +65,8 @@ def read_h5(source, filename) -> dict:
     except Exception as e:
         raise ModelFileError(f"{filename}: the HDF5 data is damaged ({_reason(e)}).") from None
     finally:
-        try:
-            f.close()
-        except Exception:  # closing a damaged file may fail too; the error above says enough
-            pass
+        with contextlib.suppress(Exception):  # closing a damaged file may fail too; the
+            f.close()                           # error above already says enough
 
 
 def _walk_h5(h5py, root, filename):

@@ -24,7 +24,7 @@ from ember.tensor import as_array
 
 
 def _check_name(filepath):
-    if not (filepath.endswith(".weights.h5") or filepath.endswith(".weights.npz")):
+    if not filepath.endswith((".weights.h5", ".weights.npz")):
         raise ValueError("The filename must end in `.weights.h5` (or `.weights.npz`, which "
                          f"needs no h5py). Received: filepath={filepath}")
 
@@ -76,7 +76,7 @@ def load_weights(model, filepath, skip_mismatch=False):
     if filepath.endswith(".keras"):
         from ember.keras.saving.keras_file import read_keras_archive
         _, stored = read_keras_archive(filepath)
-    elif filepath.endswith(".h5") or filepath.endswith(".npz"):
+    elif filepath.endswith((".h5", ".npz")):
         stored = read_weights(filepath)
     else:
         raise ValueError("load_weights reads `.weights.h5`, `.weights.npz` and `.keras` files. "
@@ -87,7 +87,7 @@ def load_weights(model, filepath, skip_mismatch=False):
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """``model.save``: a ``.keras`` model file, or a weights file for ``.weights.h5/.npz``."""
-    if filepath.endswith(".weights.h5") or filepath.endswith(".weights.npz"):
+    if filepath.endswith((".weights.h5", ".weights.npz")):
         return save_weights(model, filepath, overwrite=overwrite)
     if filepath.endswith(".keras"):
         from ember.keras.saving.keras_file import save_keras
@@ -98,7 +98,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
                      "SavedModel folders). Use a filename ending in `.keras`.")
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """``keras.models.load_model`` for ``.keras`` files (Keras 3's format)."""
     filepath = os.fspath(filepath)
     if filepath.endswith(".keras"):
