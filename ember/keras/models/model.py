@@ -518,6 +518,14 @@ class Model(Layer):
         weights_file.save_model(self, os.fspath(filepath), overwrite=overwrite,
                                 include_optimizer=include_optimizer)
 
+    def export(self, filepath, format="onnx", **kwargs):
+        """Writes the model for another runtime: ``format="onnx"`` (the ``onnx`` extra; see
+        ``ember.export``). TF SavedModel and other formats are not supported."""
+        if format != "onnx":
+            raise ValueError(f"Ember exports format='onnx' only; received format={format!r}.")
+        from ember.export.onnx import export
+        return export(self, filepath, **kwargs)
+
     def get_compile_config(self):
         return self._compile_config
 
