@@ -12,7 +12,8 @@ def data(seed=0):
     return {"x": rng.random((N, 6)).astype("float32"),
             "x2": rng.random((N, 3)).astype("float32"),
             "y": rng.integers(0, 3, N).astype("int64"),
-            "r": rng.random((N, 1)).astype("float32")}
+            "r": rng.random((N, 1)).astype("float32"),
+            "ids": rng.integers(1, 20, (N, 7)).astype("int32")}
 
 
 def custom_classes(keras):
@@ -91,11 +92,31 @@ def subclassed(keras):
     return model
 
 
+def lstm(keras):
+    """Embedding -> LSTM -> Dense, Adam (the sequence models of the rnn issue)."""
+    model = keras.Sequential([keras.Input((7,), dtype="int32"), keras.layers.Embedding(20, 5),
+                              keras.layers.LSTM(6), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def gru(keras):
+    """Embedding -> GRU (sequences) -> GRU -> Dense, RMSprop."""
+    L = keras.layers
+    model = keras.Sequential([keras.Input((7,), dtype="int32"), L.Embedding(20, 4),
+                              L.GRU(5, return_sequences=True), L.GRU(3),
+                              L.Dense(3, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+    return model
+
+
 # name -> (builder, inputs, targets) with keys into data()
 MODELS = {"mlp": (mlp, ["x"], ["y"]),
           "two_in_two_out": (two_in_two_out, ["x", "x2"], ["r", "y"]),
           "perceptron": (perceptron, ["x"], ["onehot"]),
-          "subclassed": (subclassed, ["x"], ["y"])}
+          "subclassed": (subclassed, ["x"], ["y"]),
+          "lstm": (lstm, ["ids"], ["y"]),
+          "gru": (gru, ["ids"], ["y"])}
 
 
 def arrays(names, d):
