@@ -191,9 +191,9 @@ def serialize_layer(layer) -> dict:
         config = _fill_modules(config)
     out = {"module": module, "class_name": type(layer).__name__, "config": config,
            "registered_name": registered}
-    shape = getattr(layer, "_build_shape", None)
-    if layer.built and shape is not None and type(layer).__name__ != "InputLayer":
-        out["build_config"] = {"input_shape": _shape_list(shape)}
+    build_config = _build_config(layer)
+    if build_config is not None:
+        out["build_config"] = build_config
     compile_config = getattr(layer, "_compile_config", None)
     if compile_config is not None and getattr(layer, "compiled", False):
         out["compile_config"] = serialize_compile_config(layer)
@@ -237,6 +237,51 @@ def _plain(value):
     if isinstance(value, dict):
         return all(isinstance(k, str) and _plain(v) for k, v in value.items())
     return False
+
+
+def _build_config(layer):
+    """Keras's ``build_config``: the layer's own ``get_build_config()`` when it has one,
+    else ``{"input_shape": ...}`` for a built layer whose ``build`` takes one shape. A
+    layer built from several shapes (``build(query_shape, value_shape)``) without its own
+    ``get_build_config`` gets none: inside a model, its first call builds it."""
+    if not layer.built or type(layer).__name__ == "InputLayer":
+        return None
+    own = getattr(layer, "get_build_config", None)
+    if callable(own):
+        return _fill_modules(own())
+    shape = getattr(layer, "_build_shape", None)
+    if shape is None:
+        return None
+    try:
+        params = [p for p in inspect.signature(layer.build).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    if len(params) > 1 and params[1].default is inspect.Parameter.empty:
+        return None
+    return {"input_shape": _shape_list(shape)}
+
+
+def _apply_build_config(layer, build, label):
+    """Builds ``layer`` as its ``build_config`` says (``input_shape`` or Keras's
+    ``shapes_dict`` of named build arguments); a layer's own ``build_from_config`` wins."""
+    own = getattr(layer, "build_from_config", None)
+    if callable(own):
+        own(build)
+        return
+    if build.get("input_shape") is not None:
+        shape = _as_shape(build["input_shape"])
+        layer.build(shape)
+        layer.built = True
+        layer._build_shape = shape
+    elif isinstance(build.get("shapes_dict"), dict):
+        shapes = {k: _as_shape(v) for k, v in build["shapes_dict"].items()}
+        try:
+            inspect.signature(layer.build).bind(**shapes)
+        except TypeError:
+            return  # built by its first call inside the model instead
+        layer.build(**shapes)
+        layer.built = True
 
 
 def serialize_compile_config(model) -> dict:
@@ -387,15 +432,12 @@ def deserialize_layer(config, custom_objects=None, safe_mode=True, where="config
     else:
         layer = _call_from_config(cls, _clean_config(cls, inner, label), custom_objects, label)
     build = config.get("build_config")
-    if isinstance(build, dict) and build.get("input_shape") is not None and not layer.built:
-        shape = build["input_shape"]
+    if isinstance(build, dict) and not layer.built:
         try:
-            layer.build(_as_shape(shape))
-            layer.built = True
-            layer._build_shape = _as_shape(shape)
+            _apply_build_config(layer, build, label)
         except Exception as e:
-            raise SerializationError(f"{label}: cannot be built for input shape {shape}: "
-                                     f"{e}") from None
+            raise SerializationError(f"{label}: cannot be built as its build_config {build} "
+                                     f"says: {e}") from None
     compile_config = config.get("compile_config")
     if isinstance(compile_config, dict) and hasattr(layer, "compile"):
         compile_from_config(layer, compile_config, custom_objects, label)

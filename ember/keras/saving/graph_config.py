@@ -186,6 +186,19 @@ def _struct(value, fn):
     return fn(value)
 
 
+def _accepted(layer, kwargs):
+    """``kwargs`` without the ``None`` ones ``layer.call`` does not take: Keras 3 records
+    ``mask=None`` for layers whose call accepts a mask where Ember's may not."""
+    import inspect
+    try:
+        params = inspect.signature(layer.call).parameters
+    except (TypeError, ValueError):
+        return kwargs
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        return kwargs
+    return {k: v for k, v in kwargs.items() if k in params or v is not None}
+
+
 def _is_history(value):
     return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
             and isinstance(value[1], int) and isinstance(value[2], int))
@@ -257,6 +270,7 @@ def functional_from_config(cls, config, custom_objects, safe_mode, label):
                 continue
             if not args:
                 raise SerializationError(f"{label}: a call of layer '{name}' has no inputs.")
+            kwargs = _accepted(layers[name], kwargs)
             try:
                 tensors[(name, n)] = layers[name](args[0], *args[1:], **kwargs)
             except SerializationError:
