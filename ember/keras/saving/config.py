@@ -257,7 +257,7 @@ def _build_config(layer):
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
         params = []
-    if len(params) > 1 and params[1].default is inspect.Parameter.empty:
+    if len(params) > 1:  # Keras would call build(input_shape) alone and fail
         return None
     return {"input_shape": _shape_list(shape)}
 

@@ -28,6 +28,14 @@ _INTERNAL = frozenset({
 })
 
 
+# Properties of Ember's Model/Sequential/Functional that are not sublayer attributes.
+_SKIPPED_PROPERTIES = frozenset({"layers", "inputs", "outputs", "input", "output", "metrics",
+                                 "metrics_names", "weights", "variables", "trainable_weights",
+                                 "non_trainable_weights", "trainable_variables",
+                                 "non_trainable_variables", "submodules", "losses",
+                                 "input_shape", "output_shape", "trainable"})
+
+
 def own_variables(layer) -> list:
     """The layer's own variables in Keras's order: trainable, then non-trainable."""
     own = layer._collect()[0]
@@ -50,6 +58,18 @@ def _children(obj):
     elif isinstance(obj, Sequential):
         attrs.append(("layers", obj.layers))
     items = dict(obj.__dict__)
+    # Public properties of the layer's own classes (Keras's MultiHeadAttention exposes
+    # ``query_dense`` for ``_query_dense``): Keras walks dir(), so they come first.
+    for cls in type(obj).__mro__:
+        if cls.__module__.startswith("ember.keras.layers.layer") or cls is object:
+            break
+        for key, value in vars(cls).items():
+            if isinstance(value, property) and not key.startswith("_") and key not in items \
+                    and key not in _SKIPPED_PROPERTIES:
+                try:
+                    items[key] = getattr(obj, key)
+                except Exception:  # a property that fails (not built yet) holds no layer
+                    continue
     from ember.keras.models.model import Model
     if isinstance(obj, Model) and not isinstance(obj, (Functional, Sequential)):
         items["layers"] = obj.layers  # a property in Keras, visited among the attributes
