@@ -214,3 +214,31 @@ def test_weights_files_round_trip(tmp_path, suffix):
     twin(X)
     twin.load_weights(tmp_path / f"w{suffix}")
     np.testing.assert_array_equal(twin.predict(X, verbose=0), m.predict(X, verbose=0))
+
+
+def test_keras_lambda_layer_needs_safe_mode_false(tmp_path):
+    """A Lambda as Keras 3 writes it (marshalled bytecode) is refused in safe mode and
+    loads, as in Keras, when the caller says the file is trusted."""
+    import base64
+    import marshal
+
+    m = keras.Sequential([keras.Input((4,)), L.Dense(3)])
+    m.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    config = json.loads(members["config.json"])
+    code = base64.b64encode(marshal.dumps((lambda t: t * 2.0).__code__)).decode()
+    config["config"]["layers"].append({
+        "module": "keras.layers", "class_name": "Lambda", "registered_name": None,
+        "config": {"name": "double", "trainable": True, "dtype": "float32", "arguments": {},
+                   "function": {"class_name": "__lambda__",
+                                "config": {"code": code, "defaults": None, "closure": None}}}})
+    members["config.json"] = json.dumps(config).encode()
+    path = tmp_path / "lambda.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    with pytest.raises(ModelFileError, match="lambda.keras.*lambda.*safe_mode=False"):
+        keras.models.load_model(path)
+    r = keras.models.load_model(path, safe_mode=False)
+    np.testing.assert_allclose(r.predict(X, verbose=0), 2 * m.predict(X, verbose=0), rtol=1e-6)

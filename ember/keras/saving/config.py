@@ -317,17 +317,16 @@ def _resolve_class(config, custom_objects, where):
             cls = _lookup(ns, class_name)
             if cls is not None:
                 return cls
-    if class_name == "Lambda" or class_name == "__lambda__":
-        raise SerializationError(f"{where}: the file asks for a Lambda (Python code). Ember "
-                                 "never runs code from a model file; rebuild that part in code "
-                                 "or register a layer class with register_keras_serializable.")
+    if class_name == "__lambda__":
+        raise SerializationError(f"{where}: the file asks for a Python lambda (code); refused "
+                                 "in safe mode (safe_mode=False loads it from a trusted file).")
     raise SerializationError(
         f"{where}: unknown class '{registered or class_name}' (module {module!r}). Ember has no "
         f"such class in this version; if it is your own, pass it in custom_objects= or "
         "decorate it with keras.saving.register_keras_serializable().")
 
 
-def _clean_config(cls, config, where):
+def _clean_config(cls, config, where, safe_mode=True):
     """Drops the Keras-only keys that hold their 'unused' value; turns nested serialized
     objects (initializers, regularizers, constraints, dtype policies) into objects."""
     try:
@@ -338,25 +337,54 @@ def _clean_config(cls, config, where):
     for key, value in config.items():
         if key in _KERAS_ONLY and key not in params and value in _KERAS_ONLY[key]:
             continue
-        out[key] = _nested(value, where)
+        out[key] = _nested(value, where, safe_mode)
     return out
 
 
-def _nested(value, where):
+def _load_lambda(config, where):
+    """A Python lambda from Keras's ``__lambda__`` config (marshalled bytecode): only with
+    ``safe_mode=False``, which says the file is trusted, since this runs its code."""
+    import base64
+    import marshal
+    import types
+
+    import ember
+    from ember import keras
+    code = config.get("code", config.get("value"))
+    defaults, closure = config.get("defaults"), config.get("closure")
+    if isinstance(code, (list, tuple)):
+        code, defaults, closure = (list(code) + [None, None])[:3]
+    try:
+        function_code = marshal.loads(base64.b64decode(code))
+        if not isinstance(function_code, types.CodeType):
+            raise TypeError("not a code object")
+        cells = tuple(types.CellType(v) for v in closure) if closure else None
+        return types.FunctionType(function_code, {"keras": keras, "tf": ember,
+                                                  "ops": getattr(keras, "ops", None)},
+                                  None, tuple(defaults) if defaults else None, cells)
+    except Exception as e:
+        raise SerializationError(f"{where}: the lambda's bytecode cannot be loaded ({e}); it "
+                                 "was probably written by another Python version.") from None
+
+
+def _nested(value, where, safe_mode=True):
     if isinstance(value, dict):
         name = value.get("class_name")
         if name in ("DTypePolicy", "FloatDTypePolicy") and isinstance(value.get("config"), dict):
             return value["config"].get("name", "float32")
         if name == "__lambda__":
-            raise SerializationError(f"{where}: the config holds a Python lambda; Ember never "
-                                     "runs code from a model file.")
+            if safe_mode is False and isinstance(value.get("config"), dict):
+                return _load_lambda(value["config"], where)
+            raise SerializationError(f"{where}: the config holds a Python lambda (code). It is "
+                                     "refused in safe mode; pass safe_mode=False to "
+                                     "load_model only if you trust the file.")
         module = value.get("module")
         if isinstance(name, str) and "config" in value and module in (
                 "keras.initializers", "keras.regularizers", "keras.constraints"):
             return deserialize_keras_object(value, where=where)
-        return {k: _nested(v, where) for k, v in value.items()}
+        return {k: _nested(v, where, safe_mode) for k, v in value.items()}
     if isinstance(value, list):
-        return [_nested(v, where) for v in value]
+        return [_nested(v, where, safe_mode) for v in value]
     return value
 
 
@@ -396,7 +424,8 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, where=
         if inspect.isclass(cls):
             return cls(**_clean_config(cls, inner, label))
         return cls
-    return _call_from_config(cls, _clean_config(cls, inner, label), custom_objects, label)
+    return _call_from_config(cls, _clean_config(cls, inner, label, safe_mode), custom_objects,
+                             label)
 
 
 def _call_from_config(cls, config, custom_objects, label):
@@ -430,7 +459,8 @@ def deserialize_layer(config, custom_objects=None, safe_mode=True, where="config
                                and "input_layers" in inner):
         layer = graph_config.functional_from_config(cls, inner, custom_objects, safe_mode, label)
     else:
-        layer = _call_from_config(cls, _clean_config(cls, inner, label), custom_objects, label)
+        layer = _call_from_config(cls, _clean_config(cls, inner, label, safe_mode),
+                                  custom_objects, label)
     build = config.get("build_config")
     if isinstance(build, dict) and not layer.built:
         try:
