@@ -150,4 +150,4 @@ class Functional(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         from ember.keras.saving.graph_config import functional_from_config
-        return functional_from_config(cls, config, custom_objects, True, "Functional config")
+        return functional_from_config(cls, config, custom_objects)

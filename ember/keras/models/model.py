@@ -540,8 +540,8 @@ class Model(Layer):
             from ember.keras.models.functional import Functional
             from ember.keras.saving.graph_config import functional_from_config
             target = cls if issubclass(cls, Functional) else Functional
-            return functional_from_config(target, config, custom_objects, True,
-                                          f"{cls.__name__} config")
+            return functional_from_config(target, config, custom_objects,
+                                          label=f"{cls.__name__} config")
         return cls(**config)
 
     def to_json(self, **kwargs) -> str:

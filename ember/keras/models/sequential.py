@@ -142,4 +142,4 @@ class Sequential(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         from ember.keras.saving.graph_config import sequential_from_config
-        return sequential_from_config(config, custom_objects, True, "Sequential config")
+        return sequential_from_config(config, custom_objects)

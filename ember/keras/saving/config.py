@@ -17,9 +17,24 @@ initializers, regularizers and constraints are found in the config by their
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import threading
 
 from ember.keras.saving import object_registration as registry
+
+
+class _SafeMode(threading.local):
+    def __init__(self):
+        self.value = True
+
+
+_SAFE_MODE = _SafeMode()
+
+
+def current_safe_mode() -> bool:
+    """The ``safe_mode`` of the load running in this thread (True outside any load)."""
+    return _SAFE_MODE.value
 
 
 class SerializationError(ValueError):
@@ -172,13 +187,10 @@ def serialize_layer(layer) -> dict:
     """A layer (or model) as Keras 3 writes it, with ``build_config`` once built."""
     from ember.keras.models.functional import Functional
     from ember.keras.models.sequential import Sequential
-    from ember.keras.saving import graph_config
 
     module, registered = _module_of(layer)
-    if isinstance(layer, Sequential) and type(layer) is Sequential:
-        config = graph_config.sequential_config(layer)
-    elif isinstance(layer, Functional) and type(layer) is Functional:
-        config = graph_config.functional_config(layer)
+    if type(layer) in (Sequential, Functional):
+        config = layer.get_config()  # Keras's graph layout (saving/graph_config.py)
     else:
         try:
             config = _layer_config(layer)
@@ -326,7 +338,7 @@ def _resolve_class(config, custom_objects, where):
         "decorate it with keras.saving.register_keras_serializable().")
 
 
-def _clean_config(cls, config, where, safe_mode=True):
+def _clean_config(cls, config, where, safe_mode=None):
     """Drops the Keras-only keys that hold their 'unused' value; turns nested serialized
     objects (initializers, regularizers, constraints, dtype policies) into objects."""
     try:
@@ -367,7 +379,9 @@ def _load_lambda(config, where):
                                  "was probably written by another Python version.") from None
 
 
-def _nested(value, where, safe_mode=True):
+def _nested(value, where, safe_mode=None):
+    if safe_mode is None:
+        safe_mode = current_safe_mode()
     if isinstance(value, dict):
         name = value.get("class_name")
         if name in ("DTypePolicy", "FloatDTypePolicy") and isinstance(value.get("config"), dict):
@@ -388,7 +402,7 @@ def _nested(value, where, safe_mode=True):
     return value
 
 
-def deserialize_keras_object(config, custom_objects=None, safe_mode=True, where="config"):
+def deserialize_keras_object(config, custom_objects=None, safe_mode=None, where="config"):
     """The object ``config`` describes (``serialize_keras_object``'s inverse).
 
     Strings and plain data come back as they are; dicts with a ``class_name`` become
@@ -440,11 +454,10 @@ def _call_from_config(cls, config, custom_objects, label):
         raise SerializationError(f"{label}: cannot be rebuilt from its config: {e}") from None
 
 
-def deserialize_layer(config, custom_objects=None, safe_mode=True, where="config"):
+def deserialize_layer(config, custom_objects=None, safe_mode=None, where="config"):
     """A layer or model from ``serialize_layer``'s output, built as ``build_config`` says."""
     from ember.keras.models.functional import Functional
     from ember.keras.models.sequential import Sequential
-    from ember.keras.saving import graph_config
 
     cls = _resolve_class(config, custom_objects, where)
     inner = config.get("config")
@@ -453,11 +466,10 @@ def deserialize_layer(config, custom_objects=None, safe_mode=True, where="config
                                  "dict.")
     name = inner.get("name")
     label = f"{where}: layer '{name}' ({config.get('class_name')})"
-    if cls is Sequential:
-        layer = graph_config.sequential_from_config(inner, custom_objects, safe_mode, label)
-    elif cls is Functional or (issubclass(cls, Functional) and "layers" in inner
-                               and "input_layers" in inner):
-        layer = graph_config.functional_from_config(cls, inner, custom_objects, safe_mode, label)
+    if cls is Sequential or (issubclass(cls, Functional) and "layers" in inner
+                             and "input_layers" in inner):
+        with _safe_mode_scope(safe_mode):
+            layer = cls.from_config(inner, custom_objects=custom_objects)
     else:
         layer = _call_from_config(cls, _clean_config(cls, inner, label, safe_mode),
                                   custom_objects, label)
@@ -472,6 +484,16 @@ def deserialize_layer(config, custom_objects=None, safe_mode=True, where="config
     if isinstance(compile_config, dict) and hasattr(layer, "compile"):
         compile_from_config(layer, compile_config, custom_objects, label)
     return layer
+
+
+@contextlib.contextmanager
+def _safe_mode_scope(safe_mode):
+    saved = _SAFE_MODE.value
+    _SAFE_MODE.value = safe_mode is not False and saved
+    try:
+        yield
+    finally:
+        _SAFE_MODE.value = saved
 
 
 def _as_shape(shape):

@@ -13,6 +13,7 @@ from ember import nest
 from ember.keras.saving.config import (
     SerializationError,
     _as_shape,
+    current_safe_mode,
     deserialize_layer,
     serialize_keras_object,
     serialize_layer,
@@ -46,10 +47,12 @@ def sequential_config(model) -> dict:
             "layers": layers, "build_input_shape": None if shape is None else list(shape)}
 
 
-def sequential_from_config(config, custom_objects, safe_mode, label):
+def sequential_from_config(config, custom_objects=None, safe_mode=None,
+                           label="Sequential config"):
     from ember.keras.layers.input_layer import InputLayer
     from ember.keras.models.sequential import Sequential
 
+    safe_mode = current_safe_mode() if safe_mode is None else safe_mode
     entries = config.get("layers")
     if not isinstance(entries, list):
         raise SerializationError(f"{label}: 'layers' must be a list.")
@@ -204,9 +207,11 @@ def _is_history(value):
             and isinstance(value[1], int) and isinstance(value[2], int))
 
 
-def functional_from_config(cls, config, custom_objects, safe_mode, label):
+def functional_from_config(cls, config, custom_objects=None, safe_mode=None,
+                           label="Functional config"):
     from ember.keras.layers.input_layer import InputLayer
 
+    safe_mode = current_safe_mode() if safe_mode is None else safe_mode
     entries = config.get("layers")
     if not isinstance(entries, list):
         raise SerializationError(f"{label}: 'layers' must be a list.")
