@@ -33,6 +33,12 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     return deserialize_layer(config)
 
 
+def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs):
+    """``keras.models.save_model(model, 'm.keras')``: the same as ``model.save``."""
+    return model.save(filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                      **kwargs)
+
+
 def model_from_json(json_string, custom_objects=None):
     """The (uncompiled-weights) model a ``model.to_json()`` string describes."""
     import json
