@@ -2,6 +2,7 @@
 after a load, configs and clones, and what a bad file or config gets."""
 
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -242,3 +243,24 @@ def test_keras_lambda_layer_needs_safe_mode_false(tmp_path):
         keras.models.load_model(path)
     r = keras.models.load_model(path, safe_mode=False)
     np.testing.assert_allclose(r.predict(X, verbose=0), 2 * m.predict(X, verbose=0), rtol=1e-6)
+
+
+def test_light_loader_needs_only_numpy_and_h5py(tmp_path):
+    """A .keras file loads and predicts with ``import ember`` alone: no keras, TensorFlow,
+    JAX or torch is imported on the way."""
+    import subprocess
+    import sys
+    m = mlp()
+    m.fit(X, Y, epochs=1, verbose=0)
+    m.save(tmp_path / "m.keras")
+    np.save(tmp_path / "x.npy", X)
+    code = ("import sys, numpy as np, ember as tf\n"
+            f"m = tf.keras.models.load_model({str(tmp_path / 'm.keras')!r})\n"
+            f"p = m.predict(np.load({str(tmp_path / 'x.npy')!r}), verbose=0)\n"
+            "heavy = [n for n in ('keras', 'tensorflow', 'jax', 'torch') if n in sys.modules]\n"
+            "print(heavy, p.shape)\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, env={**os.environ, "PYTHONPATH": root}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[] (16, 3)"
