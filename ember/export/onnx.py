@@ -5,10 +5,12 @@ Sequential and functional models are exported layer call by layer call (opset 17
 dimension named ``batch``); each layer type has one small translation below. Supported:
 Dense (with its activation), Activation, ReLU, LeakyReLU, ELU, Softmax, Dropout and other
 identity-at-inference layers, Flatten, Reshape, Permute, RepeatVector, Add, Subtract,
-Multiply, Average, Maximum, Minimum, Concatenate, Embedding, and LSTM/GRU/SimpleRNN
-layers with their default activations (one direction, ``return_sequences`` either way,
-no masking). Any other layer is refused with an error naming it; subclassed models
-(whose ``call`` is Python code) are refused too.
+Multiply, Average, Maximum, Minimum, Concatenate, Embedding, LSTM/GRU/SimpleRNN layers
+with their default activations (one direction, ``return_sequences`` either way, no
+masking), and, when present, Conv1D/2D/3D (channels_last, ungrouped), Max/Average
+pooling, global pooling, BatchNormalization (inference: moving statistics) and
+LayerNormalization (last axis). Any other layer is refused with an error naming it;
+subclassed models (whose ``call`` is Python code) are refused too.
 """
 
 from __future__ import annotations
@@ -185,6 +187,104 @@ def _recurrent(g, layer, x):
     return g.op("Squeeze", [outs[1], g.const(np.array([0], np.int64))], "last")
 
 
+# -- convolution, pooling and normalization (by class name: those families may be absent) --
+def _channels_last(layer):
+    if getattr(layer, "data_format", "channels_last") != "channels_last":
+        raise ONNXExportError(f"layer '{layer.name}': only data_format='channels_last' is "
+                              "exported.")
+
+
+def _to_channels_first(g, x, rank):
+    return g.op("Transpose", [x], "nchw", perm=[0, rank + 1, *range(1, rank + 1)])
+
+
+def _to_channels_last(g, x, rank):
+    return g.op("Transpose", [x], "nhwc", perm=[0, *range(2, rank + 2), 1])
+
+
+def _pad_attrs(layer):
+    if layer.padding == "same":
+        return {"auto_pad": "SAME_UPPER"}
+    if layer.padding == "valid":
+        return {"auto_pad": "VALID"}
+    raise ONNXExportError(f"layer '{layer.name}': padding={layer.padding!r} is not exported.")
+
+
+def _conv(g, layer, x):
+    _channels_last(layer)
+    if getattr(layer, "groups", 1) != 1 or getattr(layer, "_transposed", False):
+        raise ONNXExportError(f"layer '{layer.name}' ({type(layer).__name__}): grouped and "
+                              "transposed convolutions are not exported.")
+    rank = len(layer.kernel_size)
+    kernel = np.asarray(as_array(layer.kernel))  # (*k, in, out) -> (out, in, *k)
+    w = np.transpose(kernel, (rank + 1, rank, *range(rank)))
+    inputs = [_to_channels_first(g, x, rank), g.const(w, "W")]
+    if layer.use_bias:
+        inputs.append(g.const(np.asarray(as_array(layer.bias)), "B"))
+    y = g.op("Conv", inputs, "conv", kernel_shape=list(layer.kernel_size),
+             strides=list(layer.strides), dilations=list(layer.dilation_rate), **_pad_attrs(layer))
+    y = _to_channels_last(g, y, rank)
+    return _activation(g, layer.activation, y, f"layer '{layer.name}'")
+
+
+def _pool(op_type):
+    def convert(g, layer, x):
+        _channels_last(layer)
+        rank = len(layer.pool_size)
+        attrs = {"count_include_pad": 0} if op_type == "AveragePool" else {}
+        y = g.op(op_type, [_to_channels_first(g, x, rank)], op_type.lower(),
+                 kernel_shape=list(layer.pool_size), strides=list(layer.strides),
+                 **_pad_attrs(layer), **attrs)
+        return _to_channels_last(g, y, rank)
+    return convert
+
+
+def _global_pool(op_type, rank):
+    def convert(g, layer, x):
+        _channels_last(layer)
+        return g.op(op_type, [x], op_type.lower(), axes=list(range(1, rank + 1)),
+                    keepdims=int(bool(getattr(layer, "keepdims", False))))
+    return convert
+
+
+def _batch_norm(g, layer, x):
+    if layer.axis not in (-1, [-1]) and layer.axis != getattr(layer, "_ndim", 0) - 1:
+        raise ONNXExportError(f"layer '{layer.name}' (BatchNormalization): only the last axis "
+                              "(channels_last) is exported.")
+    mean = np.asarray(as_array(layer.moving_mean), np.float64)
+    var = np.asarray(as_array(layer.moving_variance), np.float64)
+    gamma = np.asarray(as_array(layer.gamma), np.float64) if layer.scale else 1.0
+    beta = np.asarray(as_array(layer.beta), np.float64) if layer.center else 0.0
+    scale = gamma / np.sqrt(var + layer.epsilon)
+    shift = beta - mean * scale
+    y = g.op("Mul", [x, g.const(scale.astype(np.float32), "bn_scale")], "bn_mul")
+    return g.op("Add", [y, g.const(shift.astype(np.float32), "bn_shift")], "bn")
+
+
+def _layer_norm(g, layer, x):
+    axes = layer.axis if isinstance(layer.axis, list) else [layer.axis]
+    if axes not in ([-1], [getattr(layer, "_ndim", 0) - 1]) or getattr(layer, "rms_scaling",
+                                                                        False):
+        raise ONNXExportError(f"layer '{layer.name}' (LayerNormalization): only axis=-1 "
+                              "without rms_scaling is exported.")
+    n = np.asarray(as_array(layer.gamma if layer.scale else layer.beta)).shape
+    gamma = as_array(layer.gamma) if layer.scale else np.ones(n, np.float32)
+    beta = as_array(layer.beta) if layer.center else np.zeros(n, np.float32)
+    return g.op("LayerNormalization", [x, g.const(np.asarray(gamma), "ln_scale"),
+                                       g.const(np.asarray(beta), "ln_bias")], "layer_norm",
+                axis=-1, epsilon=float(layer.epsilon))
+
+
+_BY_NAME = {"Conv1D": _conv, "Conv2D": _conv, "Conv3D": _conv,
+            "MaxPooling1D": _pool("MaxPool"), "MaxPooling2D": _pool("MaxPool"),
+            "AveragePooling1D": _pool("AveragePool"), "AveragePooling2D": _pool("AveragePool"),
+            "GlobalAveragePooling1D": _global_pool("ReduceMean", 1),
+            "GlobalAveragePooling2D": _global_pool("ReduceMean", 2),
+            "GlobalMaxPooling1D": _global_pool("ReduceMax", 1),
+            "GlobalMaxPooling2D": _global_pool("ReduceMax", 2),
+            "BatchNormalization": _batch_norm, "LayerNormalization": _layer_norm}
+
+
 def _converters():
     from ember.keras import layers as L
     table = {
@@ -214,6 +314,9 @@ def _converters():
     for name in ("LSTM", "GRU", "SimpleRNN"):
         if hasattr(L, name):
             table[getattr(L, name)] = _recurrent
+    for name, convert in _BY_NAME.items():
+        if hasattr(L, name):
+            table[getattr(L, name)] = convert
     for name in ("GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D",
                  "SpatialDropout2D", "ActivityRegularization"):
         if hasattr(L, name):

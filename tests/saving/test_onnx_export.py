@@ -85,3 +85,21 @@ def test_unsupported_layers_and_subclassed_models_are_refused(tmp_path):
     assert not (tmp_path / "x.onnx").exists()
     with pytest.raises(ValueError, match="format='onnx'"):
         m.export(tmp_path / "m", format="tf_saved_model")
+
+
+def test_conv_pool_and_normalization_layers(tmp_path):
+    for name in ("Conv2D", "MaxPooling2D", "BatchNormalization", "Conv1D"):
+        if not hasattr(L, name):
+            pytest.skip(f"{name} is not in this version")
+    m = keras.Sequential([keras.Input((10, 10, 2)), L.Conv2D(4, 3, activation="relu"),
+                          L.BatchNormalization(), L.MaxPooling2D(),
+                          L.Conv2D(3, 3, padding="same", strides=2),
+                          L.AveragePooling2D(padding="same"), L.GlobalAveragePooling2D(),
+                          L.Dense(2)])
+    x = RNG.random((3, 10, 10, 2)).astype("float32")
+    m.compile(optimizer="sgd", loss="mse")
+    m.fit(x, RNG.random((3, 2)).astype("float32"), epochs=1, verbose=0)  # moving statistics
+    check(m, [x], tmp_path, atol=2e-5)
+    seq = keras.Sequential([keras.Input((9, 3)), L.Conv1D(4, 3, dilation_rate=2),
+                            L.LayerNormalization(), L.GlobalMaxPooling1D(), L.Dense(2)])
+    check(seq, [RNG.random((2, 9, 3)).astype("float32")], tmp_path, "c1.onnx", atol=2e-5)
