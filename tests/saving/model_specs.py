@@ -13,7 +13,8 @@ def data(seed=0):
             "x2": rng.random((N, 3)).astype("float32"),
             "y": rng.integers(0, 3, N).astype("int64"),
             "r": rng.random((N, 1)).astype("float32"),
-            "ids": rng.integers(1, 20, (N, 7)).astype("int32")}
+            "ids": rng.integers(1, 20, (N, 7)).astype("int32"),
+            "img": rng.random((N, 10, 10, 1)).astype("float32")}
 
 
 def custom_classes(keras):
@@ -110,13 +111,47 @@ def gru(keras):
     return model
 
 
+def cnn(keras):
+    """The course's CNN shape: Conv2D, BatchNormalization, MaxPooling2D, Flatten, Dense."""
+    L = keras.layers
+    model = keras.Sequential([keras.Input((10, 10, 1)), L.Conv2D(4, 3, activation="relu"),
+                              L.BatchNormalization(), L.MaxPooling2D(),
+                              L.Conv2D(3, 3, padding="same"), L.Flatten(),
+                              L.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def transformer(keras):
+    """A small Transformer block: Embedding, self-attention, residual, LayerNormalization."""
+    L = keras.layers
+    ids = keras.Input((7,), dtype="int32")
+    x = L.Embedding(20, 8)(ids)
+    attended = L.MultiHeadAttention(num_heads=2, key_dim=4)(x, x)
+    x = L.LayerNormalization()(L.Add()([x, attended]))
+    out = L.Dense(3, activation="softmax")(L.GlobalAveragePooling1D()(x))
+    model = keras.Model(ids, out)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 # name -> (builder, inputs, targets) with keys into data()
 MODELS = {"mlp": (mlp, ["x"], ["y"]),
           "two_in_two_out": (two_in_two_out, ["x", "x2"], ["r", "y"]),
           "perceptron": (perceptron, ["x"], ["onehot"]),
           "subclassed": (subclassed, ["x"], ["y"]),
           "lstm": (lstm, ["ids"], ["y"]),
-          "gru": (gru, ["ids"], ["y"])}
+          "gru": (gru, ["ids"], ["y"]),
+          "cnn": (cnn, ["img"], ["y"]),
+          "transformer": (transformer, ["ids"], ["y"])}
+
+# The layers each model needs: a model runs only where the Ember under test has them.
+NEEDS = {"cnn": ("Conv2D", "BatchNormalization", "MaxPooling2D"),
+         "transformer": ("MultiHeadAttention", "LayerNormalization", "GlobalAveragePooling1D")}
+
+
+def available(keras):
+    return [n for n in MODELS if all(hasattr(keras.layers, c) for c in NEEDS.get(n, ()))]
 
 
 def arrays(names, d):
