@@ -17,7 +17,7 @@ $(VENV)/.stamp-train: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -q -e '.[dev,reference,plot,h5]'
+	$(PIP) install -q -e '.[dev,reference,plot,h5,onnx,image]'
 	touch $@
 
 # Fashion-MNIST from Debian's package: installed with apt when root, else we say how.

@@ -60,6 +60,7 @@ newaxis = None
 
 # Subpackages loaded on first use, so ``import ember`` stays well under 0.3 s.
 _LAZY = {"keras": "ember.keras", "plot": "ember.plot"}
+_LAZY["train"] = "ember.train"  # tf.train: Checkpoint, CheckpointManager (issue 11)
 # TF namespaces Ember does not provide yet: using one raises one clear error. When the
 # module exists, its line in ``_LAZY`` (looked up first) makes it available.
 _NOT_YET = ("distribute", "lite", "tpu", "autograph")
@@ -95,14 +96,13 @@ _LAZY["image"] = "ember.image"
 
 # -- tf.data (issue 13): loaded on first use; tf.TensorSpec describes dataset elements.
 _LAZY["data"] = "ember.data"
-from ember.tensor_spec import TensorSpec  # noqa: E402,F401
-
 # -- the rest of the TF surface (issue 14): tf.function, tf.Module, tf.device, ... --------
 from ember import version  # noqa: E402,F401
 from ember.device import device  # noqa: E402,F401
 from ember.dtypes import complex64, complex128  # noqa: E402,F401
 from ember.module import Module, name_scope  # noqa: E402,F401
 from ember.ops.complex import complex  # noqa: E402,F401
+from ember.tensor_spec import TensorSpec  # noqa: E402,F401
 
 _LAZY.update({name: f"ember.{name}" for name in (
     "saved_model", "summary", "strings", "test", "ragged", "sparse", "config", "debugging")})

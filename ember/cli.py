@@ -1,9 +1,12 @@
-"""The ``ember`` command: ``ember train``, ``ember plot RUN_DIR``, ``ember info``.
+"""The ``ember`` command: ``ember train``, ``ember predict RUN_DIR INPUT``, ``ember plot
+RUN_DIR``, ``ember info``.
 
 ``ember train`` runs the seed's complete example (784-128-64-10 MLP, Dropout 0.3, Adam,
 sparse cross-entropy, batch 128, validation_split 0.2, EarlyStopping(patience=5),
 ReduceLROnPlateau(factor=0.5, patience=3)) and writes a run folder with the history,
-a summary, the weights and pictures of what the network learned.
+a summary, the model (``model.keras``, loadable by Keras 3) and its weights, and pictures
+of what the network learned. ``run.json``, the record that the run finished, is written
+last; a re-used ``--out`` folder is cleared of the previous run's files first.
 """
 
 from __future__ import annotations
@@ -126,6 +129,7 @@ def train(args) -> int:
     out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     try:
         os.makedirs(out, exist_ok=True)
+        _clear_previous_run(out)
     except OSError as e:
         print(f"ember train: cannot make the run folder {out}: {e.strerror or e}",
               file=sys.stderr)
@@ -146,33 +150,24 @@ def train(args) -> int:
                                               verbose=0)
     probs = model.predict(x_test, batch_size=512, verbose=0)
     y_pred = probs.argmax(-1)
-    wall = time.time() - started
     print(f"Test accuracy: {test_accuracy:.4f}")
 
-    _write_history(os.path.join(out, "history.csv"), history.history)
-    summary = io.StringIO()
-    with contextlib.redirect_stdout(summary):
-        model.summary()
+    try:
+        _write_run(out, model, history, info_fields(name, history, interrupted, test_loss,
+                                                   test_accuracy, time.time() - started, args,
+                                                   class_names), x_test, y_test, y_pred,
+                   _conv_pictures_data(model, x_test) if args.model == "cnn"
+                   else {"kernel": model.layers[0].kernel.numpy()})
+    except OSError as e:
+        print(f"ember train: cannot write the results to {out}: "
+              f"{e.strerror or e}{f' ({e.filename})' if e.filename else ''}", file=sys.stderr)
+        return 2
     epochs_run = len(history.history.get("loss", []))
-    info = {"dataset": name, "epochs_run": epochs_run, "interrupted": interrupted,
-            "test_loss": float(test_loss), "test_accuracy": float(test_accuracy),
-            "wall_time_s": round(wall, 2), "batch_size": args.batch_size, "seed": args.seed,
-            "class_names": class_names}
-    _write_text(os.path.join(out, "summary.txt"), summary.getvalue() + "\n" +
-                "\n".join(f"{k}: {v}" for k, v in info.items() if k != "class_names") + "\n")
-    _write_text(os.path.join(out, "run.json"), json.dumps(info, indent=2))
-    model.save_weights(os.path.join(out, "model.weights.npz"))
-    sample = np.arange(min(len(x_test), 64))
-    pictures = _conv_pictures_data(model, x_test) if args.model == "cnn" else {
-        "kernel": model.layers[0].kernel.numpy()}
-    _save_npz(os.path.join(out, "predictions.npz"), y_true=np.asarray(y_test),
-              y_pred=y_pred.astype(np.int64), images=x_test[sample].reshape(-1, 28, 28),
-              **pictures)
     written = draw_pictures(out)
     say(f"Results written to {out}/ ({', '.join(sorted(os.listdir(out)))})")
     if not written:
         say("(pictures skipped: install matplotlib with `pip install ember[plot]`)")
-    say(f"Wall time: {wall:.1f} s over {epochs_run} epochs"
+    say(f"Wall time: {time.time() - started:.1f} s over {epochs_run} epochs"
         + (" (stopped early by Ctrl-C)" if interrupted else ""))
     return 0
 
@@ -199,6 +194,51 @@ def _conv_pictures_data(model, x_test):
     return {"conv_kernel": first.kernel.numpy(),
             "feature_maps": first(x_test[:1]).numpy()[0],
             "feature_image": x_test[0, :, :, 0]}
+
+
+# Every file a run writes; a re-used --out loses the previous run's before training.
+RUN_FILES = ("run.json", "history.csv", "summary.txt", "model.keras", "model.weights.npz",
+             "predictions.npz", "curves.png", "confusion_matrix.png", "predictions.png",
+             "dense_weights.png", "conv_filters.png", "feature_maps.png")
+
+
+def _clear_previous_run(out):
+    for name in RUN_FILES:  # run.json first: the folder no longer claims a finished run
+        path = os.path.join(out, name)
+        if os.path.isfile(path):
+            os.remove(path)
+
+
+def info_fields(name, history, interrupted, test_loss, test_accuracy, wall, args,
+                class_names) -> dict:
+    return {"dataset": name, "epochs_run": len(history.history.get("loss", [])),
+            "interrupted": interrupted, "test_loss": float(test_loss),
+            "test_accuracy": float(test_accuracy), "wall_time_s": round(wall, 2),
+            "batch_size": args.batch_size, "seed": args.seed, "class_names": class_names,
+            "files": {"model": "model.keras", "weights": "model.weights.npz"}}
+
+
+def _write_run(out, model, history, info, x_test, y_test, y_pred, pictures):
+    """The run's files, ``run.json`` last (its presence says the run finished)."""
+    _write_history(os.path.join(out, "history.csv"), history.history)
+    summary = io.StringIO()
+    with contextlib.redirect_stdout(summary):
+        model.summary()
+    _write_text(os.path.join(out, "summary.txt"), summary.getvalue() + "\n" +
+                "\n".join(f"{k}: {v}" for k, v in info.items()
+                          if k not in ("class_names", "files")) + "\n")
+    model.save_weights(os.path.join(out, "model.weights.npz"))
+    try:
+        import h5py  # noqa: F401
+    except ImportError:
+        info["files"]["model"] = None  # model.keras needs h5py (the h5 extra)
+    else:
+        model.save(os.path.join(out, "model.keras"))
+    sample = np.arange(min(len(x_test), 64))
+    _save_npz(os.path.join(out, "predictions.npz"), y_true=np.asarray(y_test),
+              y_pred=y_pred.astype(np.int64), images=x_test[sample].reshape(-1, 28, 28),
+              **pictures)
+    _write_text(os.path.join(out, "run.json"), json.dumps(info, indent=2))
 
 
 def _prepared(dataset, limit, model="mlp"):
@@ -245,16 +285,18 @@ def draw_pictures(run_dir) -> list:
     hist_path = os.path.join(run_dir, "history.csv")
     if os.path.exists(hist_path):
         p = os.path.join(run_dir, "curves.png")
-        plot.plot_history(_read_history(hist_path), path=p)
+        with _naming_damage(hist_path):
+            history = _read_history(hist_path)
+        plot.plot_history(history, path=p)
         files.append(p)
     pred_path = os.path.join(run_dir, "predictions.npz")
     if os.path.exists(pred_path):
         info_path = os.path.join(run_dir, "run.json")
         names = None
         if os.path.exists(info_path):
-            with open(info_path, encoding="utf-8") as f:
+            with _naming_damage(info_path), open(info_path, encoding="utf-8") as f:
                 names = json.load(f).get("class_names")
-        with np.load(pred_path, allow_pickle=False) as z:
+        with _naming_damage(pred_path), np.load(pred_path, allow_pickle=False) as z:
             y_true, y_pred, images = z["y_true"], z["y_pred"], z["images"]
             extra = {k: z[k] for k in z.files if k not in ("y_true", "y_pred", "images")}
         p = os.path.join(run_dir, "confusion_matrix.png")
@@ -282,6 +324,19 @@ def draw_pictures(run_dir) -> list:
     return files
 
 
+class DamagedRunFile(Exception):
+    """A file of a run folder that cannot be read; the message names it."""
+
+
+@contextlib.contextmanager
+def _naming_damage(path):
+    try:
+        yield
+    except (OSError, ValueError, KeyError, AttributeError, EOFError, csv.Error) as e:
+        raise DamagedRunFile(f"{path} is damaged or not what `ember train` writes "
+                             f"({type(e).__name__}: {e}).") from None
+
+
 def plot_cmd(args) -> int:
     if not os.path.isdir(args.run_dir):
         print(f"ember plot: {args.run_dir} is not a run folder (no such directory).",
@@ -291,13 +346,85 @@ def plot_cmd(args) -> int:
         print(f"ember plot: {args.run_dir} has no history.csv; is it a folder written by "
               "`ember train`?", file=sys.stderr)
         return 2
-    files = draw_pictures(args.run_dir)
+    try:
+        files = draw_pictures(args.run_dir)
+    except DamagedRunFile as e:
+        print(f"ember plot: {e}", file=sys.stderr)
+        return 2
     if not files:
         print("ember plot: matplotlib is not installed: pip install 'ember[plot]'",
               file=sys.stderr)
         return 1
     for f in files:
         print(f)
+    return 0
+
+
+def _load_run_model(run_dir):
+    """The run's model: ``model.keras``, else the MLP rebuilt around ``model.weights.npz``."""
+    from ember.keras.models import load_model
+    path = os.path.join(run_dir, "model.keras")
+    if os.path.exists(path):
+        return load_model(path)
+    weights = os.path.join(run_dir, "model.weights.npz")
+    if not os.path.exists(weights):
+        raise DamagedRunFile(f"{run_dir} holds no model.keras or model.weights.npz; is it a "
+                             "folder written by `ember train`?")
+    model = build_model("mlp")
+    model.load_weights(weights)
+    return model
+
+
+def _read_input(path, model):
+    """The examples in ``path`` (``.npy`` or an image) shaped for the model's input."""
+    if path.endswith(".npy"):
+        with _naming_damage(path):
+            x = np.load(path, allow_pickle=False)
+        if x.dtype.kind not in "biuf":
+            raise DamagedRunFile(f"{path} holds {x.dtype} data; expected numbers (pixels).")
+    else:
+        try:
+            from PIL import Image
+        except ImportError:
+            raise DamagedRunFile("reading images needs Pillow: pip install 'ember[image]' (or "
+                                 "pass a .npy array).") from None
+        with _naming_damage(path), Image.open(path) as img:
+            x = np.asarray(img.convert("L").resize((28, 28)), dtype=np.float32)[None]
+    x = x.astype(np.float32)
+    if x.size and x.max() > 1.0:
+        x = x / 255.0  # pixels 0..255, as the run's training images before scaling
+    feature_shape = tuple(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) \
+        else (784,)
+    size = int(np.prod(feature_shape))
+    if x.size % size:
+        raise DamagedRunFile(f"{path} has shape {x.shape}: cannot make examples of shape "
+                             f"{feature_shape} from it ({x.size} values).")
+    return x.reshape((-1,) + feature_shape)
+
+
+def predict_cmd(args) -> int:
+    if not os.path.isdir(args.run_dir):
+        print(f"ember predict: {args.run_dir} is not a run folder (no such directory).",
+              file=sys.stderr)
+        return 2
+    from ember.keras.saving.safe_read import ModelFileError
+    try:
+        model = _load_run_model(args.run_dir)
+        x = _read_input(args.input, model)
+        names = None
+        info_path = os.path.join(args.run_dir, "run.json")
+        if os.path.exists(info_path):
+            with _naming_damage(info_path), open(info_path, encoding="utf-8") as f:
+                names = json.load(f).get("class_names")
+    except (DamagedRunFile, ModelFileError, FileNotFoundError) as e:
+        print(f"ember predict: {e}", file=sys.stderr)
+        return 2
+    probs = np.asarray(model.predict(x, verbose=0))
+    for i, row in enumerate(probs):
+        top = np.argsort(row)[::-1][:args.top]
+        label = f"{args.input}" + (f"[{i}]" if len(probs) > 1 else "")
+        parts = [f"{names[k] if names and k < len(names) else k}: {row[k]:.4f}" for k in top]
+        print(f"{label}: " + ", ".join(parts))
     return 0
 
 
@@ -370,6 +497,11 @@ def make_parser():
     pl = sub.add_parser("plot", help="redraw the pictures of a run folder")
     pl.add_argument("run_dir")
     pl.set_defaults(func=plot_cmd)
+    pr = sub.add_parser("predict", help="top classes of a trained run for an image or .npy")
+    pr.add_argument("run_dir")
+    pr.add_argument("input", help="an image (PNG/JPEG, needs Pillow) or a .npy array")
+    pr.add_argument("--top", type=_positive, default=3, help="classes to print (default 3)")
+    pr.set_defaults(func=predict_cmd)
     i = sub.add_parser("info", help="versions, BLAS and threads")
     i.set_defaults(func=info_cmd)
     return p

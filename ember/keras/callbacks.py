@@ -1064,10 +1064,10 @@ class ModelCheckpoint(_MonitorCallback):
     file is written only when the monitored value improves on the best so far.
 
     Args:
-        filepath: Path to save to; must end in ``.weights.h5`` when
-            ``save_weights_only``, else in ``.keras`` or ``.h5`` (Keras's rule; Ember's own
-            ``Model.save`` writes only weights files so far and raises on those names, so
-            use ``save_weights_only=True`` with Ember models).
+        filepath: Path to save to; must end in ``.weights.h5`` or ``.weights.npz`` when
+            ``save_weights_only``, else in ``.keras`` (the whole model, optimizer included).
+            A target that cannot be written (a file where a folder must be, a read-only
+            folder) is refused here, not at the end of the first epoch.
         monitor: Quantity watched by ``save_best_only``. Defaults to ``"val_loss"``.
         verbose: 1 prints each save or skip. Defaults to 0.
         save_best_only: Whether to save only on an improvement. Defaults to False.
@@ -1104,17 +1104,19 @@ class ModelCheckpoint(_MonitorCallback):
                 "integer values"
             )
         if save_weights_only:
-            if not self.filepath.endswith(".weights.h5"):
+            if not self.filepath.endswith((".weights.h5", ".weights.npz")):
                 raise ValueError(
                     "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
-                    "provided must end in `.weights.h5` (Keras weights format). Received: "
-                    f"filepath={self.filepath}"
+                    "provided must end in `.weights.h5` (Keras weights format) or "
+                    f"`.weights.npz` (needs no h5py). Received: filepath={self.filepath}"
                 )
-        elif not self.filepath.endswith((".keras", ".h5")):
+        elif not self.filepath.endswith(".keras"):
             raise ValueError(
-                "The filepath provided must end in `.keras` (Keras model format). "
-                f"Received: filepath={self.filepath}"
+                "The filepath provided must end in `.keras` (Keras model format), or use "
+                "save_weights_only=True with `.weights.h5` / `.weights.npz`; Ember does not "
+                f"write legacy `.h5` model files. Received: filepath={self.filepath}"
             )
+        _check_writable_target(self.filepath)
         if save_freq != "epoch":
             # Only then does this callback listen to batches: saving per epoch leaves the
             # batch hook to the base class, and CallbackList skips it.
@@ -1204,6 +1206,28 @@ class ModelCheckpoint(_MonitorCallback):
                 f'Failed to format this callback filepath: "{self.filepath}". Reason: {e}. '
                 f"Available names: epoch, {', '.join(logs)}"
             ) from None
+
+
+def _check_writable_target(filepath):
+    """Refuses, when a ModelCheckpoint is built, a target it could never write: a folder
+    under an existing file, an existing folder under the target's name, or a folder
+    without write permission (rather than failing at the end of the first epoch)."""
+    static = filepath.split("{", 1)[0]
+    if "{" not in filepath and os.path.isdir(filepath):
+        raise IsADirectoryError("Please specify a non-directory filepath for ModelCheckpoint. "
+                                f"Filepath used is an existing directory: {filepath}")
+    probe = os.path.dirname(os.path.abspath(static)) if static else os.getcwd()
+    while not os.path.exists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    if not os.path.isdir(probe):
+        raise NotADirectoryError(f"ModelCheckpoint cannot write {filepath}: {probe} is a file, "
+                                 "not a folder.")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise PermissionError(f"ModelCheckpoint cannot write {filepath}: the folder {probe} is "
+                              "not writable.")
 
 
 # keras.callbacks.TensorBoard (issue 14) lives in its own file, which subclasses Callback:

@@ -26,6 +26,22 @@ ALLOWED = {
     # Model.__new__ imports the subclass that imports Model (keras/src/models/model.py).
     ("ember.keras.models.model", "ember.keras.models.functional"):
         "Model.__new__ -> Functional, as Keras has it",
+    # Model files (issue 11): the formats sit above the model classes (they build every
+    # kind of model from a config); the models' save/load/config methods hand over to
+    # them, as Keras's Model.save calls saving_api. The formats import the model classes
+    # only inside functions, so either side can be imported first.
+    ("ember.keras.models.model", "ember.keras.saving.weights_file"):
+        "Model.save / save_weights / load_weights",
+    ("ember.keras.models.model", "ember.keras.saving.config"): "Model.to_json",
+    ("ember.keras.models.model", "ember.keras.saving.graph_config"): "Model.from_config",
+    ("ember.keras.models.model", "ember.export.onnx"): "Model.export(format='onnx')",
+    ("ember.keras.models.sequential", "ember.keras.saving.graph_config"):
+        "Sequential.get_config / from_config",
+    ("ember.keras.models.functional", "ember.keras.saving.graph_config"):
+        "Functional.get_config / from_config",
+    ("ember.keras.models", "ember.keras.saving.weights_file"): "keras.models.load_model",
+    ("ember.keras.models", "ember.keras.saving.serialization"):
+        "keras.models.clone_model / model_from_json",
 }
 
 # Removed by the keras house work (layers split by family, symbolic tracing below Layer,

@@ -78,6 +78,16 @@ def load_data(path=None):
     system = files.system_dir("fashion-mnist")
     places = [os.path.expanduser(os.fspath(path))] if path is not None else []
     looked: list[str] = []
+    if path is not None:
+        # An explicit path= is the data asked for: holding nothing is an error naming it,
+        # never an answer from another copy (a typo would silently load the system's files).
+        split = files.load_split(places[0], stems=IDX_STEMS, looked=looked)
+        if split is None:
+            raise files.DatasetNotFoundError(
+                f"fashion_mnist.load_data(path={path!r}): no Fashion-MNIST data there "
+                f"({looked[-1]}). Pass a folder holding {', '.join(FILE_NAMES)} or an .npz "
+                "archive, or leave path=None to use the cache or the system copy.")
+        return split
     for place in dict.fromkeys(places + [cache, system]):
         split = files.load_split(place, stems=IDX_STEMS, looked=looked)
         if split is not None:

@@ -208,7 +208,9 @@ def read_idx(path, *, ndim: int | None = None, dtype=None) -> np.ndarray:
         raw.seek(0)
         size = None if is_gzip else os.fstat(raw.fileno()).st_size
         stream = gzip.GzipFile(fileobj=raw, mode="rb") if is_gzip else raw
-        state = {"read": 0, "expected": None}
+        # deflate expands at most ~1032x: a header claiming more than that is a lie
+        state = {"read": 0, "expected": None,
+                 "limit": 1100 * os.fstat(raw.fileno()).st_size + (1 << 20) if is_gzip else None}
         try:
             return _read_idx(stream, path, size, ndim, dtype, state)
         except (EOFError, zlib.error, gzip.BadGzipFile) as e:
@@ -257,6 +259,11 @@ def _read_idx(stream, path, size, ndim, dtype, state) -> np.ndarray:
     nbytes = math.prod(dims) * file_type.itemsize
     header = 4 + 4 * rank
     state["expected"] = nbytes
+    if state.get("limit") is not None and nbytes > state["limit"]:
+        raise DatasetFileError(
+            f"{path}: its header says {_describe(code, dims)} ({nbytes} bytes), but a gzip file "
+            f"of this size holds at most {state['limit']} bytes; the header is damaged."
+        )
     if size is not None and size != header + nbytes:
         problem = "truncated" if size < header + nbytes else "has trailing bytes"
         raise DatasetFileError(

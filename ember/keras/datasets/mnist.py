@@ -48,7 +48,11 @@ def load_data(path="mnist.npz"):
     path = os.path.expanduser(os.fspath(path))
     cached = os.path.join(files.cache_dir(), path)  # an absolute path stays itself, as in Keras
     places = [path] if os.path.isabs(path) or os.path.exists(path) else []
-    places += [cached, files.system_dir("mnist")]
+    places.append(cached)
+    if path == "mnist.npz":
+        # Only for the default name: an explicit path= that holds nothing must not be
+        # answered with another copy (a typo would silently load the system's files).
+        places.append(files.system_dir("mnist"))
     looked: list[str] = []
     for place in dict.fromkeys(places):
         split = files.load_split(place, stems=IDX_STEMS, npz_name="mnist.npz", looked=looked)

@@ -142,4 +142,12 @@ class Functional(Model):
         return nest.map_structure(lambda t: t.shape, self._outputs_struct)
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+        """Keras 3's functional config: layers with their calls (``inbound_nodes``) and the
+        model's input and output tensors as ``[layer name, call index, tensor index]``."""
+        from ember.keras.saving.graph_config import functional_config
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ember.keras.saving.graph_config import functional_from_config
+        return functional_from_config(cls, config, custom_objects)

@@ -512,19 +512,46 @@ class Model(Layer):
         """Loads weights written by ``save_weights``; shapes must match."""
         weights_file.load_weights(self, os.fspath(filepath), skip_mismatch=skip_mismatch)
 
-    def save(self, filepath, overwrite: bool = True, **kwargs) -> None:
-        """Saves the weights when ``filepath`` ends in ``.weights.h5`` or ``.weights.npz``.
+    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True,
+             **kwargs) -> None:
+        """Saves the whole model to a ``.keras`` file (Keras 3's format: config, weights and
+        optimizer state), or only the weights for ``.weights.h5`` / ``.weights.npz``."""
+        weights_file.save_model(self, os.fspath(filepath), overwrite=overwrite,
+                                include_optimizer=include_optimizer)
 
-        Ember does not write whole-model files (``.keras``, ``.h5``) yet: any other filename
-        raises a ValueError naming the supported formats.
-        """
-        weights_file.save_model(self, os.fspath(filepath), overwrite=overwrite)
+    def export(self, filepath, format="onnx", **kwargs):
+        """Writes the model for another runtime: ``format="onnx"`` (the ``onnx`` extra; see
+        ``ember.export``). TF SavedModel and other formats are not supported."""
+        if format != "onnx":
+            raise ValueError(f"Ember exports format='onnx' only; received format={format!r}.")
+        from ember.export.onnx import export
+        return export(self, filepath, **kwargs)
 
     def get_compile_config(self):
         return self._compile_config
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from ``get_config()``: a functional config (with ``layers`` and
+        ``input_layers``) rebuilds the graph; otherwise ``cls(**config)``."""
+        if "layers" in config and "input_layers" in config:
+            from ember.keras.models.functional import Functional
+            from ember.keras.saving.graph_config import functional_from_config
+            target = cls if issubclass(cls, Functional) else Functional
+            return functional_from_config(target, config, custom_objects,
+                                          label=f"{cls.__name__} config")
+        return cls(**config)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's architecture (and compile settings) as a JSON string, Keras 3's
+        config layout; ``keras.models.model_from_json`` reads it back."""
+        import json
+
+        from ember.keras.saving.config import serialize_layer
+        return json.dumps(serialize_layer(self), **kwargs)
 
 
 class _AsLayer(Layer):

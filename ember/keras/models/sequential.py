@@ -6,7 +6,6 @@ from ember.keras.layers.input_layer import InputLayer
 from ember.keras.layers.layer import Layer
 from ember.keras.layers.symbolic import KerasTensor
 from ember.keras.models.model import Model
-from ember.keras.saving.serialization import serialize_layer
 
 
 class Sequential(Model):
@@ -135,7 +134,12 @@ class Sequential(Model):
         return self._symbolic_output
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable,
-                "layers": [serialize_layer(lay) for lay in self._layers],
-                "build_input_shape": None if self._input_batch_shape is None
-                else list(self._input_batch_shape)}
+        """Keras 3's Sequential config: an InputLayer entry (when the input shape is known)
+        then each layer's serialized config."""
+        from ember.keras.saving.graph_config import sequential_config
+        return sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ember.keras.saving.graph_config import sequential_from_config
+        return sequential_from_config(config, custom_objects)

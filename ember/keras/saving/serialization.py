@@ -1,19 +1,14 @@
-"""Layer configs as plain dicts (no pickle): ``{'class_name': 'Dense', 'config': {...}}``."""
+"""Layer configs as plain dicts (no pickle), in Keras 3's layout; see ``config.py``."""
 
 from __future__ import annotations
 
-from ember.keras import layers
+from ember.keras.saving.config import deserialize_layer as _deserialize
+from ember.keras.saving.config import serialize_layer
 
 
-def serialize_layer(layer) -> dict:
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+def deserialize_layer(config, custom_objects=None, safe_mode=True):
+    """The layer ``serialize_layer`` described (classes found by name, never imported)."""
+    return _deserialize(config, custom_objects, safe_mode)
 
 
-def deserialize_layer(config, custom_objects=None):
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or getattr(layers, name, None)
-    if cls is None:
-        raise ValueError(f"Unknown layer class '{name}'. Pass it in custom_objects.")
-    cfg = dict(config.get("config", {}))
-    cfg.pop("name", None)
-    return cls.from_config(cfg)
+__all__ = ["serialize_layer", "deserialize_layer"]

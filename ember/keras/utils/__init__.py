@@ -1,5 +1,18 @@
 """``keras.utils``: helpers named by purpose, one module each (``progbar.py``, ...)."""
 
+# Model files (issue 11): Keras keeps the custom-object registry under keras.utils too.
+from ember.keras.saving.config import (  # noqa: F401
+    deserialize_keras_object,
+    serialize_keras_object,
+)
+from ember.keras.saving.object_registration import (  # noqa: F401
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from ember.keras.utils.labels import normalize, to_categorical  # noqa: F401
 from ember.keras.utils.model_plot import plot_model  # noqa: F401  (issue 14)
 from ember.keras.utils.progbar import Progbar  # noqa: F401
