@@ -87,3 +87,6 @@ def print(*inputs, sep: str = " ", end: str = "\n", **kwargs) -> None:  # noqa: 
 def executing_eagerly() -> _builtins.bool:
     """True: Ember always runs eagerly (``tf.executing_eagerly``)."""
     return True
+
+# -- See inside (issue 16): backpropagation explained on real numbers ----------------------
+from ember.tape import explain  # noqa: E402,F401
