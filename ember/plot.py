@@ -503,3 +503,7 @@ def plot_line_boundary(w, b, x=None, y=None, path=None):
     ax.legend(loc="upper right", fontsize=8)
     _save(fig, path)
     return fig
+
+
+# -- See inside (issue 16): the tape's graph and the learner's pictures ----------------------
+from ember.plot_graph import graph  # noqa: E402,F401
