@@ -8,6 +8,7 @@ must not import ember, torch or tensorflow: each script imports only the framewo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -170,10 +171,8 @@ def int_list(text: str) -> list[int]:
 
 def numpy_info() -> dict:
     blas = {}
-    try:
+    with contextlib.suppress(Exception):  # older NumPy: no dict mode; the name is then unknown
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    except Exception:  # older NumPy: no dict mode; the name is then unknown, not fatal
-        pass
     return {
         "numpy": np.__version__,
         "blas": f"{blas.get('name', '?')} {blas.get('version', '')}".strip(),

@@ -19,7 +19,7 @@ from ember import (  # noqa: F401
     errors,
     linalg,
     math,
-    nest,  # noqa: F401
+    nest,
     nn,
     random,
 )
@@ -43,7 +43,7 @@ from ember.dtypes import (  # noqa: F401
     uint64,
 )
 from ember.function import function  # noqa: F401
-from ember.ops import *  # noqa: F401,F403
+from ember.ops import *  # noqa: F403
 from ember.tape import GradientTape, UnconnectedGradients  # noqa: F401
 from ember.tensor import (  # noqa: F401
     Tensor,
@@ -78,7 +78,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
-def print(*inputs, sep: str = " ", end: str = "\n", **kwargs) -> None:  # noqa: A001 - tf.print
+def print(*inputs, sep: str = " ", end: str = "\n", **kwargs) -> None:
     """Prints tensors by value (``tf.print``); other arguments as ``print`` does."""
     parts = [(str(x.numpy()) if isinstance(x, Tensor) else str(x)) for x in inputs]
     _builtins.print(*parts, sep=sep, end=end)

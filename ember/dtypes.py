@@ -92,7 +92,7 @@ uint8 = DType("uint8", np.uint8)
 uint16 = DType("uint16", np.uint16)
 uint32 = DType("uint32", np.uint32)
 uint64 = DType("uint64", np.uint64)
-bool = DType("bool", np.bool_)  # noqa: A001 - TF's own name, tf.bool
+bool = DType("bool", np.bool_)
 string = DType("string", object)  # elements are Python bytes, as TF's .numpy() gives
 
 _BY_NAME = {

@@ -9,7 +9,8 @@ while tracing as in TF. Speed comes from Ember's fused ops instead.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def function(func: Callable | None = None, input_signature=None, autograph: bool = True,

@@ -5,11 +5,11 @@ Built from the ops modules' export lists (``__all__``): every op of ``ember.ops.
 activations and ``top_k`` that TF also lists in ``tf.math``.
 """
 
-from ember.ops.array import top_k  # noqa: F401
+from ember.ops.array import top_k
 from ember.ops.math import *  # noqa: F403
 from ember.ops.math import __all__ as _math_all
-from ember.ops.math import confusion_matrix  # noqa: F401
-from ember.ops.nn import elu, selu, softmax, softsign  # noqa: F401
+from ember.ops.math import confusion_matrix
+from ember.ops.nn import elu, selu, softmax, softsign
 from ember.ops.reduce import *  # noqa: F403
 from ember.ops.reduce import __all__ as _reduce_all
 

@@ -4,11 +4,11 @@ Built from ``ember.ops.nn``'s export list (minus the Keras-level helpers TF's ``
 lacks) and the few ops of the other modules that TF also lists in ``tf.nn``.
 """
 
-from ember.ops.array import top_k  # noqa: F401
-from ember.ops.math import relu, sigmoid, softplus, tanh  # noqa: F401
+from ember.ops.array import top_k
+from ember.ops.math import relu, sigmoid, softplus, tanh
 from ember.ops.nn import *  # noqa: F403
 from ember.ops.nn import __all__ as _nn_all
-from ember.ops.reduce import l2_normalize, moments  # noqa: F401
+from ember.ops.reduce import l2_normalize, moments
 
 # Ember's fused Dense op and Keras 3's hard_sigmoid are not in TF's tf.nn.
 _ELSEWHERE = ("dense", "hard_sigmoid")

@@ -8,8 +8,8 @@ classes, so they are ops that any active ``GradientTape`` records.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Callable, Union
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from ember.errors import InvalidArgumentError
 
 # What ``convert_to_tensor`` accepts: tensors, arrays, Python scalars and nested lists.
 TensorLike = Union["Tensor", np.ndarray, float, int, bool, str, bytes, Sequence]
-DTypeLike = Union[dtypes.DType, str, type, np.dtype, None]
+DTypeLike = Union[dtypes.DType, str, type, np.dtype, None]  # noqa: UP007 - as TensorLike
 
 
 class TensorShape(tuple):
@@ -256,7 +256,7 @@ class Tensor:
         def __ne__(self, other: object) -> Any: ...
 
         @property
-        def T(self) -> Tensor: ...  # noqa: N802 - NumPy's name
+        def T(self) -> Tensor: ...
 
     __hash__ = None  # elementwise __eq__, as TF: use ``tensor.ref()`` as a dict key
 

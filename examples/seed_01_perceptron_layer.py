@@ -14,7 +14,7 @@ perceptron = tf.keras.layers.Dense(
 # Manual weight initialization
 class CustomPerceptron(tf.keras.layers.Layer):
     def __init__(self, output_dim):
-        super(CustomPerceptron, self).__init__()
+        super().__init__()
         self.output_dim = output_dim
 
     def build(self, input_shape):

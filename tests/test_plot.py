@@ -9,9 +9,9 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from matplotlib.image import imread  # noqa: E402
+from matplotlib.image import imread
 
-from ember import plot  # noqa: E402
+from ember import plot
 
 
 def assert_picture(path):

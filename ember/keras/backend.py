@@ -42,12 +42,6 @@ def backend() -> str:
 def clear_session(free_memory=True):
     """Resets the global state: auto-generated names start again ('dense', 'auc', ...)."""
     _naming.reset()
-    # Transitional: layers still keep their own name counter (layers/layer.py) until they
-    # use ember.keras.naming; then this call goes.
-    from ember.keras.layers import layer as _layer
-    reset = getattr(_layer, "reset_name_counters", None)
-    if reset is not None:
-        reset()
 
 
 # -- the cross-entropies (elementwise backend forms) ------------------------------------
@@ -116,7 +110,7 @@ def mean(x, axis=None, keepdims=False):
     return ops.reduce_mean(_floaty(x), axis=_axis(axis), keepdims=keepdims)
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def sum(x, axis=None, keepdims=False):
     """Sum over ``axis`` (all axes by default)."""
     return ops.reduce_sum(_floaty(x), axis=_axis(axis), keepdims=keepdims)
 
@@ -125,12 +119,12 @@ def prod(x, axis=None, keepdims=False):
     return ops.reduce_prod(_floaty(x), axis=_axis(axis), keepdims=keepdims)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def max(x, axis=None, keepdims=False):
     """Maximum over ``axis`` (all axes by default)."""
     return ops.reduce_max(x, axis=_axis(axis), keepdims=keepdims)
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def min(x, axis=None, keepdims=False):
     """Minimum over ``axis`` (all axes by default)."""
     return ops.reduce_min(x, axis=_axis(axis), keepdims=keepdims)
 
@@ -143,11 +137,11 @@ def var(x, axis=None, keepdims=False):
     return ops.reduce_variance(_floaty(x), axis=_axis(axis), keepdims=keepdims)
 
 
-def any(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def any(x, axis=None, keepdims=False):
     return ops.reduce_any(ops.cast(x, "bool"), axis=_axis(axis), keepdims=keepdims)
 
 
-def all(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def all(x, axis=None, keepdims=False):
     return ops.reduce_all(ops.cast(x, "bool"), axis=_axis(axis), keepdims=keepdims)
 
 
@@ -169,7 +163,7 @@ def log(x):
     return ops.log(x)
 
 
-def abs(x):  # noqa: A001 - Keras's name
+def abs(x):
     return ops.abs(x)
 
 
@@ -177,7 +171,7 @@ def sign(x):
     return ops.sign(x)
 
 
-def pow(x, a):  # noqa: A001 - Keras's name
+def pow(x, a):
     return ops.pow(x, a)
 
 
@@ -413,7 +407,7 @@ def batch_set_value(tuples):
         set_value(x, value)
 
 
-def eval(x):  # noqa: A001 - Keras's name
+def eval(x):
     """The value of ``x`` as a NumPy array."""
     return get_value(x)
 

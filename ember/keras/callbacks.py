@@ -31,6 +31,7 @@ whether anybody reads per-batch logs at all.
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import csv
 import math
 import os
@@ -224,10 +225,8 @@ def _pythonify_logs(logs) -> dict:
         if isinstance(value, dict):
             result.update(_pythonify_logs(value))
             continue
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             value = float(value)
-        except (TypeError, ValueError):
-            pass
         result[key] = value
     return result
 
@@ -1015,7 +1014,7 @@ class CSVLogger(Callback):
             mode = "w"
         if self.csv_file is not None and not self.csv_file.closed:
             self.csv_file.close()
-        self.csv_file = open(self.filename, mode, newline="")
+        self.csv_file = open(self.filename, mode, newline="")  # noqa: SIM115 - open across epochs
         self.writer = None
         self.keys = None
 

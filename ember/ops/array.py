@@ -65,7 +65,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=None, name=None):
     return Tensor._wrap(m)
 
 
-def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 - TF's name
+def range(start, limit=None, delta=1, dtype=None, name="range"):
     """Like Python's range: int32 for int arguments, float32 if any is a float."""
     if limit is None:
         start, limit = 0, start
@@ -263,7 +263,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     return out
 
 
-def tile(input, multiples, name=None):  # noqa: A002 - TF's name
+def tile(input, multiples, name=None):
     """Repeats the tensor ``multiples[i]`` times along axis i."""
     x = _t(input)
     reps = _ints(multiples)
@@ -489,7 +489,7 @@ class TopKV2(tuple):
         return self[1]
 
 
-def top_k(input, k=1, sorted=True, name=None):  # noqa: A002 - TF's names
+def top_k(input, k=1, sorted=True, name=None):
     """The k largest entries of the last axis and their indices (values carry a gradient)."""
     x = _t(input)
     n = x._value.shape[-1]

@@ -23,11 +23,11 @@ def _square(x, op):
     return x
 
 
-def _mT(x):  # noqa: N802
+def _mT(x):
     return transpose(x, list(range(x.ndim - 2)) + [x.ndim - 1, x.ndim - 2])
 
 
-def inv(input, adjoint=False, name=None):  # noqa: A002 - TF's name
+def inv(input, adjoint=False, name=None):
     """Matrix inverse A⁻¹ (batched)."""
     x = _square(input, "MatrixInverse")
     try:
@@ -43,7 +43,7 @@ def _inv_grad(g, out, x):
     return negative(matmul(matmul(_mT(out), g), _mT(out)))
 
 
-def det(input, name=None):  # noqa: A002 - TF's name
+def det(input, name=None):
     """Determinant (batched)."""
     x = _square(input, "MatrixDeterminant")
     return apply("MatrixDeterminant", np.asarray(np.linalg.det(x._value), x._value.dtype), (x,))
@@ -56,7 +56,7 @@ def _det_grad(g, out, x):
     return multiply(coef, _mT(inv(x)))
 
 
-def diag_part(input, k=0, name=None):  # noqa: A002 - TF's name
+def diag_part(input, k=0, name=None):
     """The main diagonal of each matrix."""
     x = _t(input)
     n = min(x._value.shape[-2:])

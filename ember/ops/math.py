@@ -216,7 +216,7 @@ def _neg_grad(g, out, x):
     return negative(g)
 
 
-def pow(x, y, name=None):  # noqa: A001 - TF's name
+def pow(x, y, name=None):
     """x ** y elementwise."""
     x, y = _pair(x, y, "Pow")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -319,7 +319,7 @@ def _expm1_grad(g, out, x):
     return multiply(g, add(out, 1))
 
 
-def abs(x, name=None):  # noqa: A001 - TF's name
+def abs(x, name=None):
     """|x|; the gradient at 0 is 0, as TF's."""
     x = _t(x)
     return apply("Abs", np.abs(x._value), (x,))
@@ -411,7 +411,7 @@ def add_n(inputs, name=None):
     return total
 
 
-def round(x, name=None):  # noqa: A001 - TF's name
+def round(x, name=None):
     """Round half to even, as TF (not differentiable)."""
     x = _t(x)
     return Tensor._wrap(np.round(x._value))
@@ -739,7 +739,7 @@ def einsum(equation, *inputs, name=None):
         raise InvalidArgumentError("einsum: '...' is not supported by Ember; name every axis.")
     if "->" not in eq:
         lhs = eq
-        letters = [c for c in lhs.replace(",", "")]
+        letters = list(lhs.replace(",", ""))
         rhs = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
         eq = f"{lhs}->{rhs}"
     lhs, rhs = eq.split("->")

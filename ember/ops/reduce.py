@@ -214,13 +214,13 @@ def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
     return Tensor._wrap(np.all(x._value, axis=_axes(axis, x.ndim, "All"), keepdims=keepdims))
 
 
-def count_nonzero(input, axis=None, keepdims=False, dtype=None, name=None):  # noqa: A002
+def count_nonzero(input, axis=None, keepdims=False, dtype=None, name=None):
     x = _t(input)
     c = np.count_nonzero(x._value, axis=_axes(axis, x.ndim, "CountNonzero"), keepdims=keepdims)
     return Tensor._wrap(np.asarray(c, dtype=np.int64))
 
 
-def argmax(input, axis=None, output_type=None, name=None):  # noqa: A002 - TF's name
+def argmax(input, axis=None, output_type=None, name=None):
     """Index of the largest value along ``axis`` (default 0, as TF), int64."""
     x = _t(input)
     a = 0 if axis is None else int(axis)
@@ -229,7 +229,7 @@ def argmax(input, axis=None, output_type=None, name=None):  # noqa: A002 - TF's 
     return Tensor._wrap(np.argmax(x._value, axis=a).astype(dt))
 
 
-def argmin(input, axis=None, output_type=None, name=None):  # noqa: A002 - TF's name
+def argmin(input, axis=None, output_type=None, name=None):
     """Index of the smallest value along ``axis`` (default 0, as TF), int64."""
     x = _t(input)
     a = 0 if axis is None else int(axis)
@@ -256,7 +256,7 @@ def _cumsum_grad(g, out, x, axis, exclusive, reverse):
     return cumsum(g, axis=axis, exclusive=exclusive, reverse=not reverse)
 
 
-def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa: A002
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     """Vector norm over ``axis`` (all elements when None): euclidean (2), 1 or inf."""
     x = _t(tensor)
     keep = bool(keepdims)

@@ -316,8 +316,8 @@ def _second_order_cases():
     from gradcheck import rand
 
     from ember.ops.nn import dense
-    p = lambda *s: rand(s, 0.5, 2.0)  # noqa: E731 - positive inputs
-    x = lambda *s: rand(s, -1.5, 1.5, away=0.1)  # noqa: E731
+    p = lambda *s: rand(s, 0.5, 2.0)
+    x = lambda *s: rand(s, -1.5, 1.5, away=0.1)
     labels = np.array([0, 2])
     return {
         "multiply": (tf.multiply, [x(2, 3), x(3)]),

@@ -70,7 +70,7 @@ def test_dtype_object_api():
     assert repr(tf.float32) == "tf.float32" and str(tf.int32) == "<dtype: 'int32'>"
     assert len({tf.float32, tf.as_dtype("float32")}) == 1
     # np.dtype(None) is float64: None must not compare equal to (or convert into) a dtype.
-    assert tf.float64 != None and not (tf.float64 == None)  # noqa: E711
+    assert tf.float64 != None and not (tf.float64 == None)  # noqa: E711, SIM201
     with pytest.raises(TypeError):
         tf.as_dtype(None)
 

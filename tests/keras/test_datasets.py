@@ -204,7 +204,7 @@ def test_fashion_cache_comes_before_system_folder(tmp_path):
 
 
 def test_class_names():
-    assert mnist.CLASS_NAMES == tuple("0123456789")
+    assert tuple("0123456789") == mnist.CLASS_NAMES
     assert len(fashion_mnist.CLASS_NAMES) == 10
     assert fashion_mnist.CLASS_NAMES[0] == "T-shirt/top"
     assert fashion_mnist.CLASS_NAMES[9] == "Ankle boot"

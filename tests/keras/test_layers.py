@@ -60,7 +60,7 @@ def test_unknown_keyword_argument_is_rejected():
 def test_seed_custom_perceptron_with_add_weight_and_build():
     class CustomPerceptron(tf.keras.layers.Layer):
         def __init__(self, output_dim):
-            super(CustomPerceptron, self).__init__()
+            super().__init__()
             self.output_dim = output_dim
 
         def build(self, input_shape):

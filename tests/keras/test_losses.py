@@ -382,7 +382,7 @@ def test_get():
     assert losses.get(obj) is obj
     assert losses.get(None) is None
     assert isinstance(losses.get(losses.Hinge), losses.Hinge)
-    fn = lambda y, p: y  # noqa: E731
+    fn = lambda y, p: y
     assert losses.get(fn) is fn
     cfg = {"class_name": "CategoricalCrossentropy", "config": {"from_logits": True}}
     assert losses.get(cfg).from_logits is True

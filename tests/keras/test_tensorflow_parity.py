@@ -92,7 +92,7 @@ def probe(framework, data_path):
     custom_out = custom(x).numpy()
     report["perceptron"] = {
         "dense_out_shape": list(dense_out.shape),
-        "dense_out_in_0_1": bool(0 < dense_out.min() and dense_out.max() < 1),
+        "dense_out_in_0_1": bool(dense_out.min() > 0 and dense_out.max() < 1),
         "dense_kernel_shape": _shape(g["perceptron"].kernel),
         "custom_out_shape": list(custom_out.shape),
         "custom_weight_shapes": [_shape(custom.W), _shape(custom.b)],

@@ -484,7 +484,7 @@ class Layer:
         if arr.dtype.kind == "f" or (arr.dtype.kind in "iub" and self.autocast
                                      and self._casts_ints):
             arr = arr.astype(self.dtype, copy=False)
-        return Tensor._wrap(arr)
+        return convert_to_tensor(arr)
 
     _casts_ints = True  # Embedding-like layers that take integer ids set this False
 

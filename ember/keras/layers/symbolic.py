@@ -16,7 +16,7 @@ import numpy as np
 from ember import dtypes, nest
 from ember.keras import naming
 from ember.record import RECORDING
-from ember.tensor import Tensor, as_array
+from ember.tensor import Tensor, as_array, convert_to_tensor
 
 
 class KerasTensor:
@@ -119,10 +119,10 @@ _DUMMY_BATCH = 2
 
 def _dummy(kt: KerasTensor) -> Tensor:
     shape = tuple(_DUMMY_BATCH if d is None else d for d in kt.shape)
-    t = Tensor._wrap(np.zeros(shape, kt.dtype._np))
+    t = convert_to_tensor(np.zeros(shape, kt.dtype.as_numpy_dtype))
     if kt._keras_mask is not None:
         # An all-true mask: a mask consumer sees every step, as on real data without padding.
-        t._keras_mask = Tensor._wrap(np.ones(tuple(
+        t._keras_mask = convert_to_tensor(np.ones(tuple(
             _DUMMY_BATCH if d is None else d for d in kt._keras_mask.shape), bool))
     return t
 

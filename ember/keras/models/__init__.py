@@ -22,7 +22,7 @@ def clone_model(model, input_tensors=None, clone_function=None):
                      "subclassed models in code.")
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Whole-model files (``.keras``, ``.h5``) are not supported yet: raises a ValueError
     naming what is (weights files, read by ``model.load_weights``)."""
     return weights_file.load_model(filepath, custom_objects=custom_objects, compile=compile,

@@ -105,11 +105,10 @@ def check_arrays(x, y, sample_weight, check_finite=False):
         raise ValueError("Expected input data to be non-empty: `x` has 0 samples.")
     # One float32 sum finds NaN/inf cheaply (a sum that overflows is re-checked exactly).
     for a in nest.flatten(x) if check_finite else ():
-        if a.dtype.kind == "f" and not np.isfinite(a.sum()):
-            if not np.isfinite(a).all():
-                warnings.warn("The input data `x` contains NaN or infinite values; the loss "
-                              "will likely become NaN. Clean the data (e.g. np.nan_to_num) or "
-                              "use callbacks.TerminateOnNaN.", RuntimeWarning, stacklevel=3)
+        if a.dtype.kind == "f" and not np.isfinite(a.sum()) and not np.isfinite(a).all():
+            warnings.warn("The input data `x` contains NaN or infinite values; the loss "
+                          "will likely become NaN. Clean the data (e.g. np.nan_to_num) or "
+                          "use callbacks.TerminateOnNaN.", RuntimeWarning, stacklevel=3)
     return x, y, sample_weight
 
 
@@ -126,7 +125,7 @@ def split_validation(x, y, sample_weight, validation_split):
                          f"`validation_split={validation_split}`. Either provide more data, or "
                          "a different value for the `validation_split` argument.")
     head, tail = slice(0, split_at), slice(split_at, None)
-    part = lambda v, s: None if v is None else _take(v, s)  # noqa: E731
+    part = lambda v, s: None if v is None else _take(v, s)
     return ((part(x, head), part(y, head), part(sample_weight, head)),
             (part(x, tail), part(y, tail), part(sample_weight, tail)))
 

@@ -66,12 +66,12 @@ class Model(Layer):
         if cls is Model and ("inputs" in kwargs or len(args) >= 2 or (
                 args and is_symbolic(args[0]))):
             return super().__new__(Functional)
-        if cls is not Model and is_symbolic(kwargs.get("inputs", args[0] if args else None)) \
-                and is_symbolic(kwargs.get("outputs", args[1] if len(args) > 1 else None)):
-            # `class Custom(Model)` called as Custom(inputs, outputs): a functional model
-            # with the subclass's overrides (Keras's way to customise train_step).
-            if not issubclass(cls, Functional):
-                return super().__new__(_functional_subclass(cls, Functional))
+        # `class Custom(Model)` called as Custom(inputs, outputs): a functional model
+        # with the subclass's overrides (Keras's way to customise train_step).
+        if (cls is not Model and not issubclass(cls, Functional)
+                and is_symbolic(kwargs.get("inputs", args[0] if args else None))
+                and is_symbolic(kwargs.get("outputs", args[1] if len(args) > 1 else None))):
+            return super().__new__(_functional_subclass(cls, Functional))
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -449,7 +449,7 @@ class Model(Layer):
     # -- structure ------------------------------------------------------------------------
     @property
     def layers(self) -> list:
-        return [lay for lay in self._collect()[1]]
+        return list(self._collect()[1])
 
     def get_layer(self, name=None, index=None):
         """A layer by name or by index in ``layers``."""

@@ -44,7 +44,7 @@ def _entries(model):
 
 
 def save_weights(model, filepath, overwrite=True):
-    if not (filepath.endswith(".weights.h5") or filepath.endswith(".weights.npz")):
+    if not (filepath.endswith((".weights.h5", ".weights.npz"))):
         raise ValueError("The filename must end in `.weights.h5` (or `.weights.npz`, which "
                          f"needs no h5py). Received: filepath={filepath}")
     if not overwrite and os.path.exists(filepath):
@@ -108,14 +108,14 @@ SUPPORTED = "weights files (.weights.h5, .weights.npz)"
 
 def save_model(model, filepath, overwrite=True):
     """``model.save``: writes a weights file; whole-model files are not supported yet."""
-    if filepath.endswith(".weights.h5") or filepath.endswith(".weights.npz"):
+    if filepath.endswith((".weights.h5", ".weights.npz")):
         return save_weights(model, filepath, overwrite=overwrite)
     raise ValueError(f"Cannot save the whole model to {filepath!r}: Ember writes only {SUPPORTED} "
                      "so far, not .keras or .h5 model files. Use model.save_weights() with a "
                      ".weights.h5 filename, or ModelCheckpoint(..., save_weights_only=True).")
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """``keras.models.load_model``: whole-model files are not supported yet; always raises."""
     raise ValueError(f"Cannot load {filepath!r} as a whole model: Ember reads only {SUPPORTED} "
                      "so far, not .keras or .h5 model files. Rebuild the model in code and call "

@@ -76,10 +76,10 @@ def _format_time(time_per_unit: float, unit_name: str) -> str:
 
 def _format_eta(eta: float) -> str:
     if eta > 3600:
-        return "%d:%02d:%02d" % (eta // 3600, (eta % 3600) // 60, eta % 60)
+        return f"{int(eta // 3600)}:{int((eta % 3600) // 60):02d}:{int(eta % 60):02d}"
     if eta > 60:
-        return "%d:%02d" % (eta // 60, eta % 60)
-    return "%ds" % eta
+        return f"{int(eta // 60)}:{int(eta % 60):02d}"
+    return f"{int(eta)}s"
 
 
 class Progbar:
@@ -204,7 +204,7 @@ class Progbar:
                 bar += done + left
             visible = len(count) + 1 + self.width
         else:
-            bar = "%7d/Unknown" % current
+            bar = f"{int(current):7d}/Unknown"
             visible = len(bar)
 
         if self.target is not None and self.target > 0 and not finalize:
