@@ -507,3 +507,12 @@ def plot_line_boundary(w, b, x=None, y=None, path=None):
 
 # -- See inside (issue 16): the tape's graph and the learner's pictures ----------------------
 from ember.plot_graph import graph  # noqa: E402,F401
+from ember.plot_learning import (  # noqa: E402,F401
+    DecisionBoundaryFrames,
+    LayerStatistics,
+    loss_surface,
+    plot_boundary_frames,
+    plot_gradients_by_depth,
+    plot_layer_statistics,
+    save_boundary_gif,
+)
