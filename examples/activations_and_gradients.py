@@ -44,10 +44,10 @@ def deep_network(activation, depth=6, width=16, seed=0):
     return model
 
 
-def run(out=".", depth=6, epochs=10, seed=0):
-    """Trains both networks, prints the gradient norms, draws the pictures."""
+def run(out=".", depth=6, epochs=10, seed=0, n=400):
+    """Trains both networks on ``n`` points, prints the gradient norms, draws the pictures."""
     os.makedirs(out, exist_ok=True)
-    x, y = circle_data(seed=seed)
+    x, y = circle_data(n, seed=seed)
     runs, accuracy = {}, {}
     for activation in ("sigmoid", "relu"):
         stats = tf.plot.LayerStatistics(x[:128], y[:128])

@@ -35,7 +35,7 @@ def test_backprop_by_hand_explains_then_steps_like_fit(capsys):
 def test_activations_and_gradients_shows_sigmoid_vanishing(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     out = load_example("activations_and_gradients").run(out=str(tmp_path), depth=5,
-                                                        epochs=1)
+                                                        epochs=1, n=128)
     assert out["ratio"]["sigmoid"] < 1e-3 < out["ratio"]["relu"]
     for path in out["files"]:
         assert os.path.getsize(path) > 10_000
