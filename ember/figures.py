@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+from ember.notebook import show_figures_inline
+
 
 def new_figure(**kwargs):
     """A new ``matplotlib.figure.Figure``, or an ImportError saying how to install it."""
@@ -19,6 +21,7 @@ def new_figure(**kwargs):
     except ImportError as e:
         raise ImportError("Ember's pictures need matplotlib, which is not installed. Install "
                           "it with: pip install ember[plot]") from e
+    show_figures_inline()
     return Figure(**kwargs)
 
 

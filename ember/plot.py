@@ -506,6 +506,7 @@ def plot_line_boundary(w, b, x=None, y=None, path=None):
 
 
 # -- See inside (issue 16): the tape's graph and the learner's pictures ----------------------
+from ember.notebook import show_figures_inline as _show_figures_inline  # noqa: E402
 from ember.plot_graph import graph  # noqa: E402,F401
 from ember.plot_learning import (  # noqa: E402,F401
     DecisionBoundaryFrames,
@@ -516,3 +517,5 @@ from ember.plot_learning import (  # noqa: E402,F401
     plot_layer_statistics,
     save_boundary_gif,
 )
+
+_show_figures_inline()  # in Jupyter, a cell returning a Figure shows the picture
