@@ -104,6 +104,10 @@ class _StopOnInterrupt:
 
 
 def train(args) -> int:
+    if args.model == "char_rnn":  # sequence models (issue 12): the course's character LSTM
+        from ember import char_rnn
+        out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+        return char_rnn.run(args, out)
     import ember as tf
     started = time.time()
     if args.seed is not None:
@@ -301,7 +305,7 @@ def make_parser():
     t = sub.add_parser("train", help="train the seed's complete example and save a run folder")
     t.add_argument("--dataset", choices=DATASETS + ("auto",), default="auto",
                    help="data set (default: MNIST if found, else Fashion-MNIST)")
-    t.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
+    t.add_argument("--model", choices=("mlp", "cnn", "char_rnn"), default="mlp")
     t.add_argument("--epochs", type=_positive, default=100)
     t.add_argument("--batch-size", type=_positive, default=128)
     t.add_argument("--seed", type=int, default=None)
@@ -310,6 +314,16 @@ def make_parser():
     t.add_argument("--limit", type=_positive, default=None,
                    help="use only the first N training images and N/5 test images "
                         "(quick runs)")
+    # -- char_rnn (issue 12): the course's character LSTM on a text file --
+    t.add_argument("--text", default=None,
+                   help="char_rnn: the text to learn (default /usr/share/common-licenses/GPL-3)")
+    t.add_argument("--steps", type=_positive, default=200, help="char_rnn: training steps")
+    t.add_argument("--seq-length", type=_positive, default=100, help="char_rnn: window length")
+    t.add_argument("--units", type=_positive, default=256, help="char_rnn: LSTM units")
+    t.add_argument("--embedding-dim", type=_positive, default=256,
+                   help="char_rnn: embedding size")
+    t.add_argument("--generate", type=_positive, default=500,
+                   help="char_rnn: characters to sample after training")
     t.set_defaults(func=train)
     pl = sub.add_parser("plot", help="redraw the pictures of a run folder")
     pl.add_argument("run_dir")

@@ -23,7 +23,8 @@ TF_MATH = {
     "top_k", "truediv",
 }
 TF_NN = {
-    "bias_add", "dropout", "elu", "gelu", "l2_loss", "l2_normalize", "leaky_relu",
+    "bias_add", "dropout", "elu", "embedding_lookup", "gelu", "l2_loss", "l2_normalize",
+    "leaky_relu",
     "log_softmax", "moments", "relu", "relu6", "selu", "sigmoid",
     "sigmoid_cross_entropy_with_logits", "silu", "softmax",
     "softmax_cross_entropy_with_logits", "softplus", "softsign",

@@ -115,32 +115,51 @@ class Node:
 
 
 _DUMMY_BATCH = 2
+# Unknown non-batch axes (a sequence's time axis) are probed twice, with these two sizes: an
+# output axis whose size follows them is unknown too (None), as Keras infers it.
+_DUMMY_SIZES = (2, 3)
 
 
-def _dummy(kt: KerasTensor) -> Tensor:
-    shape = tuple(_DUMMY_BATCH if d is None else d for d in kt.shape)
-    t = convert_to_tensor(np.zeros(shape, kt.dtype.as_numpy_dtype))
+def _dummy_shape(shape, fill: int) -> tuple:
+    return tuple((_DUMMY_BATCH if i == 0 else fill) if d is None else d
+                 for i, d in enumerate(shape))
+
+
+def _dummy(kt: KerasTensor, fill: int = _DUMMY_SIZES[0]) -> Tensor:
+    t = convert_to_tensor(np.zeros(_dummy_shape(kt.shape, fill), kt.dtype.as_numpy_dtype))
     if kt._keras_mask is not None:
         # An all-true mask: a mask consumer sees every step, as on real data without padding.
-        t._keras_mask = convert_to_tensor(np.ones(tuple(
-            _DUMMY_BATCH if d is None else d for d in kt._keras_mask.shape), bool))
+        t._keras_mask = convert_to_tensor(np.ones(_dummy_shape(kt._keras_mask.shape, fill),
+                                                  bool))
     return t
 
 
-def _symbolic(t: Tensor, name: str, node: Node, index: int) -> KerasTensor:
+def _symbolic(t: Tensor, name: str, node: Node, index: int, batch_known: bool,
+              unknown_axes=frozenset()) -> KerasTensor:
     array = as_array(t)
-    shape = list(array.shape)
-    if shape:
+    shape = [None if i in unknown_axes else d for i, d in enumerate(array.shape)]
+    if shape and not batch_known:
         shape[0] = None
     kt = KerasTensor(shape, dtypes.from_numpy(array.dtype).name, name=name, node=node,
                      index=index)
     mask = t._keras_mask
     if mask is not None:
-        mask_shape = list(as_array(mask).shape)
-        if mask_shape:
+        mask_shape = [None if i in unknown_axes else d
+                      for i, d in enumerate(as_array(mask).shape)]
+        if mask_shape and not batch_known:
             mask_shape[0] = None
         kt._keras_mask = KerasTensor(mask_shape, "bool", name=f"{name}_mask")
     return kt
+
+
+def _run_probe(operation, inputs, args, kwargs, fill):
+    concrete = nest.map_structure(
+        lambda t: _dummy(t, fill) if isinstance(t, KerasTensor) else t, inputs)
+    kw = nest.map_structure(lambda t: _dummy(t, fill) if isinstance(t, KerasTensor) else t,
+                            dict(kwargs))
+    if not isinstance(operation, Operation):
+        kw.setdefault("training", False)
+    return operation(concrete, *args, **kw)
 
 
 def trace(operation, inputs, args, kwargs):
@@ -148,16 +167,18 @@ def trace(operation, inputs, args, kwargs):
     records a Node; returns KerasTensors shaped like its outputs."""
     shapes = nest.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t,
                                 inputs)
-    concrete = nest.map_structure(lambda t: _dummy(t) if isinstance(t, KerasTensor) else t,
-                                  inputs)
+    symbolic_inputs = [t for t in nest.flatten([inputs, kwargs]) if isinstance(t, KerasTensor)]
+    batch_known = bool(symbolic_inputs) and all(
+        t.shape and t.shape[0] is not None for t in symbolic_inputs)
+    varying = any(None in tuple(t.shape)[1:] for t in symbolic_inputs)
     saved = list(RECORDING)
     RECORDING.clear()  # the shape probe must not be recorded by a tape
     try:
-        kw = nest.map_structure(lambda t: _dummy(t) if isinstance(t, KerasTensor) else t,
-                                dict(kwargs))
-        if not isinstance(operation, Operation):
-            kw.setdefault("training", False)
-        out = operation(concrete, *args, **kw)
+        out = _run_probe(operation, inputs, args, kwargs, _DUMMY_SIZES[0])
+        # A second probe with other sizes for the unknown axes tells which output axes
+        # follow them (a stateful RNN's probes leave its states alone).
+        other = (_run_probe(operation, inputs, args, kwargs, _DUMMY_SIZES[1])
+                 if varying else None)
     except Exception as e:
         raise type(e)(f"Error in layer '{operation.name}' ({type(operation).__name__}) while "
                       f"building the model on input shape {shapes}: {e}") from e
@@ -165,13 +186,24 @@ def trace(operation, inputs, args, kwargs):
         RECORDING.extend(saved)
     node = Node(operation, inputs, args, kwargs, None)
     flat = nest.flatten(out)
+    flat_other = nest.flatten(other) if other is not None else [None] * len(flat)
     outputs = nest.pack_sequence_as(out, [
-        _symbolic(t, f"{operation.name}_out{i}", node, i) if isinstance(t, Tensor) else t
-        for i, t in enumerate(flat)])
+        _symbolic(t, f"{operation.name}_out{i}", node, i, batch_known,
+                  _differing_axes(t, u)) if isinstance(t, Tensor) else t
+        for i, (t, u) in enumerate(zip(flat, flat_other))])
     node.outputs = outputs
     if isinstance(operation, Operation) and isinstance(outputs, KerasTensor):
         operation.output_shape = outputs.shape
     return outputs
+
+
+def _differing_axes(t, u) -> frozenset:
+    if not isinstance(u, Tensor):
+        return frozenset()
+    a, b = as_array(t).shape, as_array(u).shape
+    if len(a) != len(b):
+        return frozenset()
+    return frozenset(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
 
 
 def symbolic_call(layer, inputs, args, kwargs):

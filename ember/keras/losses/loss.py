@@ -197,7 +197,9 @@ class Loss:
         return cast_like(y_true, y_pred)
 
     def _mask(self, y_true, y_pred):
-        return None
+        # A mask on the predictions (Embedding(mask_zero=True), Masking) drops those steps
+        # from both the sum and the count, as Keras does.
+        return _keras_mask_of(y_pred)
 
     def call(self, y_true, y_pred):
         """The per-sample losses; subclasses implement it."""
@@ -212,6 +214,11 @@ class Loss:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def _keras_mask_of(y_pred):
+    mask = getattr(y_pred, "_keras_mask", None)
+    return None if mask is None else as_array(mask).astype(bool)
 
 
 def serialize_function(fn: Callable) -> dict:
@@ -250,12 +257,14 @@ class LossFunctionWrapper(Loss):
     def _mask(self, y_true, y_pred):
         # Samples labelled ``ignore_class`` count neither in the sum nor in the batch size.
         ignore = self._fn_kwargs.get("ignore_class")
+        mask = _keras_mask_of(y_pred)
         if ignore is None or self.fn is not LOSS_FUNCTIONS["sparse_categorical_crossentropy"]:
-            return None
+            return mask
         labels = as_array(y_true)
         if labels.ndim == y_pred.ndim and labels.ndim and labels.shape[-1] == 1:
             labels = labels.reshape(labels.shape[:-1])
-        return labels != ignore
+        keep = labels != ignore
+        return keep if mask is None else keep & mask
 
     def get_config(self) -> dict:
         config = {**super().get_config(), **self._fn_kwargs}

@@ -451,6 +451,15 @@ class Model(Layer):
     def layers(self) -> list:
         return list(self._collect()[1])
 
+    def reset_states(self):
+        """Zeros the states of every stateful layer inside (Keras 2's ``model.reset_states()``,
+        which course code calls before sampling from a stateful RNN; Keras 3 dropped it)."""
+        for layer in self._flatten_layers(include_self=False):
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
+    reset_state = reset_states
+
     def get_layer(self, name=None, index=None):
         """A layer by name or by index in ``layers``."""
         if index is not None:

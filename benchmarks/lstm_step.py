@@ -1,0 +1,203 @@
+"""One training step of the course's character LSTM: Ember against PyTorch and TensorFlow.
+
+The model is the music-generation lab's: Embedding(83, 256) -> LSTM(1024, return_sequences)
+-> Dense(83), sparse categorical cross-entropy from logits, Adam; batch 32, sequence 100.
+
+    python benchmarks/lstm_step.py                 # 3 rounds, every framework installed
+    python benchmarks/lstm_step.py --quick         # 1 round, 1 timed step each: a smoke test
+    python benchmarks/lstm_step.py --only ember,torch
+
+- ember: the lab's code after ``import ember as tf`` (stateful LSTM, GradientTape, Adam).
+- torch: ``nn.Embedding`` + ``nn.LSTM(batch_first=True)`` + ``nn.Linear``, a hand loop with
+  ``F.cross_entropy`` and ``torch.optim.Adam`` (CPU).
+- tensorflow: the same Keras code as Ember's after ``import tensorflow as tf``, the step
+  inside ``tf.function`` as the lab writes it.
+
+Each framework runs in its own process (one JSON line back); rounds rotate the order and the
+figure is the median over rounds of each round's median step time. Writes
+``benchmarks/results/lstm_step.md`` and prints the same table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+VOCAB, EMBED, UNITS, SEQ, BATCH = 83, 256, 1024, 100, 32
+HERE = Path(__file__).resolve().parent
+
+
+def _batches(np, steps):
+    rng = np.random.default_rng(0)
+    return [(rng.integers(0, VOCAB, (BATCH, SEQ)), rng.integers(0, VOCAB, (BATCH, SEQ)))
+            for _ in range(steps)]
+
+
+def _keras_step(tf, keras2):
+    if keras2:  # the lab's spelling, which Ember accepts
+        first = [tf.keras.layers.Embedding(VOCAB, EMBED, batch_input_shape=[BATCH, None])]
+    else:  # Keras 3 rejects batch_input_shape
+        first = [tf.keras.Input(batch_shape=(BATCH, None)), tf.keras.layers.Embedding(VOCAB, EMBED)]
+    model = tf.keras.Sequential(first + [
+        tf.keras.layers.LSTM(UNITS, return_sequences=True, recurrent_initializer="glorot_uniform",
+                             recurrent_activation="sigmoid", stateful=True),
+        tf.keras.layers.Dense(VOCAB)])
+    optimizer = tf.keras.optimizers.Adam(5e-3)
+
+    @tf.function
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            y_hat = model(x)
+            loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(
+                y, y_hat, from_logits=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+    return lambda x, y: float(train_step(x, y))
+
+
+def _torch_step():
+    import torch
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(VOCAB, EMBED)
+            self.lstm = nn.LSTM(EMBED, UNITS, batch_first=True)
+            self.dense = nn.Linear(UNITS, VOCAB)
+
+        def forward(self, x):
+            y, _ = self.lstm(self.embedding(x))
+            return self.dense(y)
+
+    model = Model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+
+    def step(x, y):
+        x, y = torch.from_numpy(x), torch.from_numpy(y)
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(x).reshape(-1, VOCAB), y.reshape(-1))
+        loss.backward()
+        optimizer.step()
+        return float(loss)
+    return step, {"torch": torch.__version__, "threads": torch.get_num_threads()}
+
+
+def worker(framework, warmup, steps, threads):
+    import numpy as np
+    info = {"numpy": np.__version__, "threads": threads}
+    if framework == "ember":
+        sys.path.insert(0, str(HERE.parent))
+        import ember as tf
+        step = _keras_step(tf, keras2=True)
+    elif framework == "tensorflow":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import tensorflow as tf
+        if threads:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        step = _keras_step(tf, keras2=False)
+        info["tensorflow"] = tf.__version__
+    else:
+        if threads:
+            import torch
+            torch.set_num_threads(threads)
+        step, more = _torch_step()
+        info.update(more)
+    data = _batches(np, warmup + steps)
+    times, losses = [], []
+    for i, (x, y) in enumerate(data):
+        t0 = time.perf_counter()
+        losses.append(step(x, y))
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    print(json.dumps({"framework": framework, "times": times, "losses": losses, "info": info}))
+
+
+def _available(name):
+    probe = {"ember": "numpy", "torch": "torch", "tensorflow": "tensorflow"}[name]
+    code = f"import importlib.util, sys; sys.exit(importlib.util.find_spec('{probe}') is None)"
+    return subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def _machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per round")
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default="ember,torch,tensorflow")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads for every framework (BLAS, torch, TF); 0: their defaults")
+    parser.add_argument("--out", default=str(HERE / "results" / "lstm_step.md"))
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.warmup, args.steps, args.threads)
+        return
+    if args.quick:
+        args.rounds, args.steps = 1, 1
+    names = [n for n in args.only.split(",") if n]
+    names = [n for n in names if _available(n)]
+    results = {n: [] for n in names}
+    info = {}
+    env = dict(os.environ)
+    if args.threads:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(args.threads)
+    for r in range(args.rounds):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for name in order:
+            proc = subprocess.run([sys.executable, __file__, "--worker", name, "--warmup",
+                                   str(args.warmup), "--steps", str(args.steps), "--threads",
+                                   str(args.threads)],
+                                  capture_output=True, text=True, env=env)
+            if proc.returncode != 0:
+                print(f"{name} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+                continue
+            payload = json.loads(proc.stdout.strip().splitlines()[-1])
+            results[name].append(statistics.median(payload["times"]))
+            info[name] = payload["info"]
+            print(f"round {r + 1} {name}: {results[name][-1]:.3f} s/step", flush=True)
+    med = {n: statistics.median(v) for n, v in results.items() if v}
+    lines = [f"# One training step of the char LSTM ({time.strftime('%Y-%m-%d')})", "",
+             f"Machine: {_machine()}.",
+             f"Model: Embedding({VOCAB}, {EMBED}) -> LSTM({UNITS}) -> Dense({VOCAB}), batch "
+             f"{BATCH}, sequence {SEQ}, Adam; median of {args.rounds} rounds x {args.steps} "
+             f"steps; threads: {args.threads or 'each framework default'}.", "",
+             "| framework | s/step | Ember / peer | each round |", "|---|---|---|---|"]
+    for n, t in med.items():
+        ratio = "—" if n == "ember" or "ember" not in med else f"{med['ember'] / t:.2f}x"
+        rounds = ", ".join(f"{v:.2f}" for v in results[n])
+        lines.append(f"| {n} {info.get(n, {}).get(n, '')} | {t:.3f} | {ratio} | {rounds} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(args.out).with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(args.out)
+
+
+if __name__ == "__main__":
+    main()
