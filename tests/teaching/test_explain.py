@@ -127,3 +127,16 @@ def test_huge_computation_is_summarised_with_the_number_skipped():
     assert len(e.text.splitlines()) < 60
     assert sum(r["phase"] == "forward" for r in e.records) == 300
     np.testing.assert_allclose(e.gradients[0].numpy(), 1.001 ** 300, rtol=1e-4)
+
+
+def test_an_op_without_a_written_formula_is_still_explained_by_its_rule():
+    a = tf.Variable(np.arange(6, dtype="float32").reshape(2, 3), name="a")
+    b = tf.Variable(np.ones((3, 2), "float32"), name="b")
+    with tf.GradientTape(persistent=True) as tape:
+        c = tf.einsum("ij,jk->ik", a, b)
+        s = tf.reduce_sum(tf.nn.softplus(c))
+    e = tape.explain(s, [a, b], verbose=False)
+    assert "c = Einsum(a, b)" in e.text
+    assert "∂s/∂a = the Einsum rule applied to ∂s/∂c" in e.text
+    for ours, theirs in zip(e.gradients, tape.gradient(s, [a, b])):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
