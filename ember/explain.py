@@ -66,7 +66,7 @@ _FORMULAS = {
     "Identity": ("{0}", ("{g}",)),
     "Cast": ("cast({0})", ("{g}",)),
     "Transpose": ("{0}ᵀ", ("{g}ᵀ",)),
-    "SelectV2": ("where(c, {0}, {1})", ("where(c, {g}, 0)", "where(c, 0, {g})")),
+    "SelectV2": ("where({c}, {0}, {1})", ("where({c}, {g}, 0)", "where({c}, 0, {g})")),
     "ClipByValue": ("clip({0})", ("{g} where {0} is inside the bounds",)),
     "BroadcastTo": ("broadcast({0})", ("Σ {g} over the broadcast axes",)),
     "StridedSlice": ("{0}[…]", ("{g} placed back into zeros",)),
@@ -185,6 +185,14 @@ def _numeric(template: str, tensors: dict, extra: dict) -> str | None:
     return _fill(template, slots)
 
 
+def _condition(attrs) -> dict:
+    """``{"c": "True"}``: a one-element ``where`` condition, shown by its value."""
+    c = (attrs or {}).get("condition")
+    if c is None or np.size(c) != 1:
+        return {"c": "c"}
+    return {"c": str(bool(np.asarray(c).reshape(())))}
+
+
 def _grad_name(target_name: str, name: str) -> str:
     return f"∂{target_name}/∂{name}"
 
@@ -228,9 +236,9 @@ def _forward_formula(op, out, inputs, attrs, names):
     if template is None:
         args = ", ".join("{" + str(i) + "}" for i in range(len(inputs)))
         template = f"{op}({args})"
-    sym = _fill(template, ins)
+    sym = _fill(template, {**ins, "c": "c"})
     values = {str(i): x._value for i, x in enumerate(inputs)}
-    return sym, _numeric(template, values, {})
+    return sym, _numeric(template, values, _condition(attrs))
 
 
 def _expand_product(op, out, inputs, attrs, names):
@@ -295,7 +303,8 @@ def _backward_lines(op, out, inputs, attrs, g, passed, names, lname):
         slots.update(out=names(out), g=gname, n=str(n))
         values = {str(k): v._value for k, v in enumerate(inputs)}
         values.update(out=out._value, g=g._value)
-        lines.append((x, None, _fill(template, slots), _numeric(template, values, {"n": str(n)}),
+        lines.append((x, None, _fill(template, {**slots, "c": "c"}),
+                      _numeric(template, values, {"n": str(n), **_condition(attrs)}),
                       gv))
     return lines
 
@@ -361,6 +370,7 @@ def explain(tape, target, sources=None, names=None, max_ops=40) -> Explanation:
 
     steps: list = []
     count: dict = {}
+    parts: dict = {}  # id(tensor) -> the gradients its uses sent back, in order
 
     def on_step(op, out, inputs, attrs, g, passed):
         steps.append((op, out, inputs, attrs, g, passed))
@@ -371,12 +381,25 @@ def explain(tape, target, sources=None, names=None, max_ops=40) -> Explanation:
     for op, out, inputs, attrs, g, passed in steps:
         step = step_of[id(out)]
         block = []
+        paths = parts.get(id(out), [])
+        if len(paths) > 1:
+            # The multivariable chain rule: a tensor used k times gets the sum of k gradients.
+            total = summarize(g._value)
+            if g._value.size == 1:
+                terms = " + ".join(_number(np.asarray(p).reshape(())) for p in paths)
+                sums = f"{terms} = {total}"
+            else:
+                sums = f"the sum of the {len(paths)} gradients above  → {total}"
+            block.append(f"{_grad_name(lname, names_(out))} = {sums}  "
+                         f"({names_(out)} was used {len(paths)} times: the paths add up)")
         for x, j, sym, num, gv in _backward_lines(op, out, inputs, attrs, g, passed, names_,
                                                    lname):
             who = names_.element(x, j) if j is not None else names_(x)
             key = (id(x), j)
             count[key] = count.get(key, 0) + 1
             eq = "+=" if count[key] > 1 else "="
+            if j is None:
+                parts.setdefault(id(x), []).append(np.array(gv))
             line = f"{_grad_name(lname, who)} {eq} {sym}" + _tail(num, sym, summarize(gv),
                                                                     np.size(gv))
             records.append({"phase": "backward", "step": step, "op": op, "name": who,
