@@ -140,3 +140,22 @@ def test_an_op_without_a_written_formula_is_still_explained_by_its_rule():
     assert "∂s/∂a = the Einsum rule applied to ∂s/∂c" in e.text
     for ours, theirs in zip(e.gradients, tape.gradient(s, [a, b])):
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_keras_loss_path_shows_the_paths_adding_up_to_y_hat_minus_y():
+    # Keras's binary cross-entropy on a sigmoid output works on the logits z; z is used
+    # four times in that formula, and its four gradients add up to ŷ - y.
+    layer = _perceptron()
+    x = tf.constant([[4.0, 2.0]])
+    y = tf.constant([[0.0]])
+    with tf.GradientTape() as tape:
+        y_hat = layer(x)
+        loss = tf.keras.losses.binary_crossentropy(y, y_hat)
+    z = y_hat._keras_logits
+    e = tape.explain(loss, layer.kernel, names={"z": z, "x": x, "y": y, "y_hat": y_hat,
+                                                "L": loss, "w": layer.kernel,
+                                                "w0": layer.bias}, verbose=False)
+    assert "∂L/∂z = 0 + 0 + (-0.00012339) + 1 = 0.99988  (z was used 4 times" in e.text
+    assert "where(True, 1, 0)" in e.text
+    np.testing.assert_array_equal(e.gradients[0].numpy(),
+                                  tape.gradient(loss, layer.kernel).numpy())
