@@ -152,7 +152,12 @@ def draw(nodes: list[Node], edges: list[Edge], title: str | None = None, ax=None
     if not nodes:
         raise ValueError("graph: there is nothing to draw (no nodes).")
     place = layout(nodes, edges)
-    xs = [p[0] - p[2] / 2 for p in place.values()] + [p[0] + p[2] / 2 for p in place.values()]
+    half = {i: p[2] / 2 for i, p in place.items()}  # half the width a node's column needs
+    for e in edges:
+        if e.label:
+            width = _LABEL_CHAR_W * max(map(len, e.label.split("\n"))) + 0.1
+            half[e.source] = max(half[e.source], width / 2)
+    xs = [p[0] - half[i] for i, p in place.items()] + [p[0] + half[i] for i, p in place.items()]
     ys = [p[1] - p[3] / 2 for p in place.values()] + [p[1] + p[3] / 2 for p in place.values()]
     margin = 0.3
     x0, x1 = min(xs) - margin, max(xs) + margin

@@ -20,6 +20,15 @@ from ember.tape import GradientTape, _caller_tensors, tape_of
 from ember.tensor import Tensor, Variable
 
 
+def _compact(a) -> str:
+    """A value for an arrow's label: the numbers when few, else the mean and largest |x|."""
+    a = np.asarray(a)
+    if a.size <= 3:
+        return summarize(a)
+    f = a.astype(np.float64)
+    return f"mean {f.mean():.3g}, max |·| {np.abs(f).max():.3g}"
+
+
 def _describe(t, names) -> str:
     name, value = names(t), summarize(t._value)
     if name == value:  # an unnamed constant is named by its value
@@ -96,7 +105,7 @@ def graph(tape_or_target, target: Tensor | None = None, sources=None, names=None
         g = grads.get(id(t))
         if g is not None:
             g = g._value if isinstance(g, Tensor) else g
-            text += f"\n∂{lname}/∂{namer(t)} = {summarize(np.asarray(g))}"
+            text += f"\n∂{lname}/∂{namer(t)}: {_compact(g)}"
         return text
 
     nodes, edges = [], []

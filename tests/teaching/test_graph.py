@@ -35,7 +35,7 @@ def test_perceptron_graph_has_one_box_per_recorded_op_and_gradient_labels(tmp_pa
     assert len(_gids(fig, "edge:")) == n_inputs + 1  # every input, and L leaving the last op
     texts = "\n".join(_texts(fig))
     assert "Dense\n→" in texts and "Sigmoid\n→ ŷ" in texts
-    assert "∂L/∂w = [[-0.00049353], [-0.00024676]]" in texts
+    assert "∂L/∂w: [[-0.00049353], [-0.00024676]]" in texts
     assert "ŷ (1, 1) = 0.99988" in texts
     assert w0.shape == (1,) and "w₀" in texts  # named after the caller's local variable
     assert (tmp_path / "graph.png").stat().st_size > 10_000
