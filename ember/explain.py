@@ -71,6 +71,18 @@ _FORMULAS = {
     "BroadcastTo": ("broadcast({0})", ("Σ {g} over the broadcast axes",)),
     "StridedSlice": ("{0}[…]", ("{g} placed back into zeros",)),
     "GatherV2": ("gather({0})", ("{g} added back at the gathered rows",)),
+    "MaxPool": ("maxpool({0})", ("{g} sent to the largest input of each window",)),
+    "AvgPool": ("avgpool({0})", ("{g} shared equally by the inputs of each window",)),
+}
+
+
+# Ops that fuse a bias and an activation (attrs["act"]): the core formula and the rules
+# for (input, weights, bias) before the activation's slope.
+_FUSED = {
+    "Dense": ("{0} @ {1}", ("{g} @ {1}ᵀ", "{0}ᵀ @ {g}", "Σ_batch {g}")),
+    "Conv2D": ("{0} ⊛ {1}", ("{g} ⊛ᵀ {1} (the transposed convolution)",
+                             "{0} ⋆ {g} (input windows times gradients)",
+                             "Σ over batch and positions of {g}")),
 }
 
 
@@ -227,9 +239,9 @@ def _forward_formula(op, out, inputs, attrs, names):
         expanded = _expand_product(op, out, inputs, attrs, names)
         if expanded is not None:
             return expanded
-    if op == "Dense":
+    if op in _FUSED:
         act = (attrs or {}).get("act")
-        core = "{0} @ {1}" + (" + {2}" if len(inputs) == 3 else "")
+        core = _FUSED[op][0] + (" + {2}" if len(inputs) == 3 else "")
         sym = _fill(f"{act}({core})" if act else core, ins)
         return sym, None
     template = _FORMULAS.get(op, (None,))[0]
@@ -270,7 +282,7 @@ def _backward_lines(op, out, inputs, attrs, g, passed, names, lname):
     """[(input, element index or None, symbolic, numeric or None, value)] for one rule call."""
     gname = _grad_name(lname, names(out))
     attrs = attrs or {}
-    act = attrs.get("act") if op == "Dense" else None
+    act = attrs.get("act") if op in _FUSED else None
     # What multiplies ∂L/∂out inside a fused activation.
     slope = {"relu": "[{out} > 0]·", "tanh": "(1 - {out}²)·"}.get(act, "")
     lines = []
@@ -289,9 +301,10 @@ def _backward_lines(op, out, inputs, attrs, g, passed, names, lname):
                                {})
                 lines.append((x, j, _fill(sym, {"out": names(out)}), num, gv.ravel()[j]))
             continue
-        if op == "Dense":
-            one_row = inputs[0]._value.shape[0] == 1
-            template = ("{g} @ {1}ᵀ", "{0}ᵀ @ {g}", "{g}" if one_row else "Σ_batch {g}")[i]
+        if op in _FUSED:
+            template = _FUSED[op][1][i]
+            if op == "Dense" and i == 2 and inputs[0]._value.shape[0] == 1:
+                template = "{g}"  # one example: nothing to sum over
             template = template.replace("{g}", slope + "{g}")
         else:
             formulas = _FORMULAS.get(op, (None, ()))[1]

@@ -159,3 +159,24 @@ def test_keras_loss_path_shows_the_paths_adding_up_to_y_hat_minus_y():
     assert "where(True, 1, 0)" in e.text
     np.testing.assert_array_equal(e.gradients[0].numpy(),
                                   tape.gradient(loss, layer.kernel).numpy())
+
+
+def test_conv_layer_gradients_equal_tapes():
+    if not hasattr(tf.keras.layers, "Conv2D"):
+        pytest.skip("this checkout has no Conv2D yet (it arrives with the convolution work)")
+    tf.keras.utils.set_random_seed(0)
+    model = tf.keras.Sequential([
+        tf.keras.layers.Conv2D(4, 3, activation="relu", input_shape=(8, 8, 2)),
+        tf.keras.layers.MaxPooling2D(2),
+        tf.keras.layers.Flatten(),
+        tf.keras.layers.Dense(3, activation="softmax"),
+    ])
+    x = np.random.default_rng(0).normal(size=(5, 8, 8, 2)).astype("float32")
+    y = np.array([0, 1, 2, 1, 0])
+    with tf.GradientTape() as tape:
+        loss = tf.keras.losses.sparse_categorical_crossentropy(y, model(x))
+    e = tape.explain(loss, model.trainable_variables, verbose=False)
+    assert "Conv2D" in e.text and "⊛" in e.text
+    assert "shape (5, 6, 6, 4), mean" in e.text  # the feature maps, summarised
+    for ours, theirs in zip(e.gradients, tape.gradient(loss, model.trainable_variables)):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
