@@ -28,10 +28,15 @@ def test_progress_bar_redraws_in_a_kernel_although_stdout_is_no_terminal(monkeyp
     assert text.count("\r") >= 5 and "━" in text and "4/4" in text
 
 
-def test_a_returned_figure_displays_as_png_in_ipython():
+def test_a_returned_figure_displays_as_png_in_ipython(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
-    shell = interactiveshell.InteractiveShell.instance()
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path))  # no profile or history in $HOME
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = interactiveshell.InteractiveShell.instance(config=config)
     try:
         assert notebook.show_figures_inline()
         v = tf.Variable(2.0)

@@ -13,8 +13,11 @@ pytest.importorskip("matplotlib")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def run_notebook(name, monkeypatch):
+def run_notebook(name, monkeypatch, tmp_path):
     """Executes notebooks/<name> in a fresh python3 kernel; returns its cells."""
+    # Kernel connection files and IPython's profile go to a temporary folder, not $HOME.
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     # The kernel is a child process: it must import this checkout's ember.
     path = os.environ.get("PYTHONPATH")
     monkeypatch.setenv("PYTHONPATH", ROOT + (os.pathsep + path if path else ""))
@@ -40,8 +43,11 @@ def pngs(cell):
     return [o for o in cell.outputs if "data" in o and "image/png" in o.data]
 
 
-def test_seed_listings_notebook(monkeypatch):
-    cells = run_notebook("seed_listings.ipynb", monkeypatch)
+def test_seed_listings_notebook(monkeypatch, tmp_path):
+    if not os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") and \
+            not os.path.exists(os.path.expanduser("~/.keras/datasets/fashion-mnist")):
+        pytest.skip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+    cells = run_notebook("seed_listings.ipynb", monkeypatch, tmp_path)
     everything = "\n".join(texts(c) for c in cells)
     assert "z = 9, y_hat = 0.9999" in everything
     assert "Total params" in everything and "dense" in everything  # model.summary()
@@ -54,8 +60,8 @@ def test_seed_listings_notebook(monkeypatch):
     assert len(pngs(cells[-1])) == 1  # plot_history shows inline
 
 
-def test_see_inside_notebook(monkeypatch):
-    cells = run_notebook("see_inside.ipynb", monkeypatch)
+def test_see_inside_notebook(monkeypatch, tmp_path):
+    cells = run_notebook("see_inside.ipynb", monkeypatch, tmp_path)
     explain = texts(cells[1])
     assert "z = w₀ + w₁·x₁ + w₂·x₂ = 1 + 3·4 + (-2)·2 = 9" in explain
     assert "ŷ = σ(z) = σ(9) = 0.99988" in explain
