@@ -17,6 +17,7 @@ import unicodedata
 
 import numpy as np
 
+from ember.nest import flatten
 from ember.tensor import Tensor, Variable
 
 _SMALL = 6  # a tensor with at most this many elements is printed in full
@@ -329,7 +330,8 @@ def explain(tape, target, sources=None, names=None, max_ops=40) -> Explanation:
         tape: the GradientTape that recorded the computation (it is not used up:
             ``tape.gradient`` still works afterwards).
         target: the tensor to differentiate (the loss L).
-        sources: a tensor or list of tensors; default: the variables the tape watched.
+        sources: a tensor or a (nested) list or dict of tensors; default: the variables
+            the tape watched. ``.gradients`` lists theirs in ``tf.nest.flatten`` order.
         names: ``{name: tensor}`` naming tensors in the text (``{"z": z, "y_hat": y_hat}``
             prints ``z`` and ``ŷ``); unnamed op outputs are t₁, t₂, ...; variables keep
             their own names; the target is L.
@@ -354,7 +356,7 @@ def explain(tape, target, sources=None, names=None, max_ops=40) -> Explanation:
             "tf.Variable or from a tensor passed to tape.watch.")
     if sources is None:
         sources = list(tape.watched_variables()) or list(tape._watched)
-    flat_sources = list(sources) if isinstance(sources, (list, tuple)) else [sources]
+    flat_sources = flatten(sources)
     for s in flat_sources:
         if not isinstance(s, Tensor):
             raise TypeError("explain sources must be tensors or variables; received "
