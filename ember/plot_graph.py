@@ -16,6 +16,7 @@ import numpy as np
 from ember.explain import _Names, summarize
 from ember.figures import save_figure
 from ember.graph_drawing import Edge, Node, draw
+from ember.nest import flatten
 from ember.tape import GradientTape, _caller_tensors, tape_of
 from ember.tensor import Tensor, Variable
 
@@ -87,7 +88,7 @@ def graph(tape_or_target, target: Tensor | None = None, sources=None, names=None
             raise ValueError("target was not computed from anything this tape watched.")
         if sources is None:
             sources = list(tape._watched)
-        flat = list(sources) if isinstance(sources, (list, tuple)) else [sources]
+        flat = flatten(sources)
 
         def on_step(op, out, inputs, attrs, g, passed):
             grads.setdefault(id(out), g)
