@@ -134,7 +134,8 @@ class _Names:
     """Display names: given names, then Variable names; op outputs t₁, t₂, ...; constants
     their value (one number) or c₁, c₂, ... ."""
 
-    def __init__(self, given: dict, target):
+    def __init__(self, given: dict, target, watched=frozenset()):
+        self._watched = watched  # ids of watched tensors: named, never shown as a value
         self._by_id: dict = {}
         self._held: list = []  # keeps named tensors alive so their ids stay theirs
         for name, t in given.items():
@@ -153,7 +154,7 @@ class _Names:
                 name = _subscript(t.name.split(":")[0].split("/")[-1])
                 if name in self._by_id.values():  # two layers' "kernel": use the paths
                     name = t.path.split(":")[0]
-            elif t._value.size == 1:
+            elif t._value.size == 1 and id(t) not in self._watched:
                 name = _plain(t._value.reshape(()))  # an unnamed constant: its value
             else:  # an unnamed input that no recorded op made: a constant
                 self._constants += 1
@@ -364,7 +365,7 @@ def explain(tape, target, sources=None, names=None, max_ops=40) -> Explanation:
     if max_ops is not None and (not isinstance(max_ops, int) or max_ops < 2):
         raise ValueError(f"max_ops must be an integer >= 2 or None; received {max_ops!r}.")
 
-    names_ = _Names(dict(names or {}), target)
+    names_ = _Names(dict(names or {}), target, tape._ids)
     entries = list(tape._entries)
     # Name every op output in forward order first, so t₁, t₂ follow the forward pass.
     for _, out, _, _ in entries:

@@ -77,7 +77,7 @@ def graph(tape_or_target, target: Tensor | None = None, sources=None, names=None
     entries = list(tape._entries)
     skipped = max(0, len(entries) - max_ops)
     entries = entries[skipped:]
-    namer = _Names(dict(names), target)
+    namer = _Names(dict(names), target, tape._ids)
     for _, out, _, _ in tape._entries:
         namer.name_output(out)
 
