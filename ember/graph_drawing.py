@@ -9,7 +9,8 @@ The one graph-drawing module: ``ember.plot.graph`` draws a tape's ops with it an
 
 Layout (a small Sugiyama scheme, no graphviz): every node goes one layer below its
 lowest predecessor (longest path from the inputs), then each layer is ordered by the
-mean position of its predecessors, a few sweeps down and up. Coordinates are in inches,
+mean position of its predecessors, a few sweeps down and up. Layers are rows
+(``direction='TB'``, Keras's ``rankdir='TB'``) or columns (``'LR'``). Coordinates are in inches,
 so text keeps its size and the figure grows with the graph.
 
 Every box is a ``FancyBboxPatch`` with ``gid`` ``"node:<kind>:<id>"`` and every arrow a
@@ -117,51 +118,86 @@ def layers(nodes: list[Node], edges: list[Edge]) -> list[list[str]]:
     return grid
 
 
-def layout(nodes: list[Node], edges: list[Edge]) -> dict:
-    """``{id: (x, y, width, height)}`` in inches: box centres and sizes, first layer on top."""
+def _label_size(label: str) -> tuple[float, float]:
+    lines = label.split("\n")
+    return _LABEL_CHAR_W * max(map(len, lines)) + 0.1, _LABEL_LINE_H * len(lines) + 0.1
+
+
+def layout(nodes: list[Node], edges: list[Edge], direction: str = "TB") -> dict:
+    """``{id: (x, y, width, height)}`` in inches: box centres and sizes.
+
+    ``direction`` ``'TB'``: layers are rows, the first on top, and an arrow's label sits
+    below its source box; ``'LR'``: layers are columns, the first on the left, and the
+    label sits right of the source box.
+    """
+    if direction not in ("TB", "LR"):
+        raise ValueError(f"graph direction must be 'TB' or 'LR'; received {direction!r}.")
     grid = layers(nodes, edges)
     size = {n.id: _size(n.label) for n in nodes}
-    # A node's slot is wide enough for its box and for the labels of its outgoing arrows,
-    # which are drawn just below it; a layer is as tall as its box and those labels.
-    slot = {i: w for i, (w, _) in size.items()}
-    below = dict.fromkeys(slot, 0.0)
+    label = dict.fromkeys(size, (0.0, 0.0))  # the largest outgoing label of each node
     for e in edges:
         if e.label:
-            lines = e.label.split("\n")
-            slot[e.source] = max(slot[e.source], _LABEL_CHAR_W * max(map(len, lines)) + 0.1)
-            below[e.source] = max(below[e.source], _LABEL_LINE_H * len(lines) + 0.1)
-    widths = [sum(slot[i] for i in row) + _GAP_X * (len(row) - 1) for row in grid]
-    total = max(widths)
+            lw, lh = _label_size(e.label)
+            label[e.source] = (max(label[e.source][0], lw), max(label[e.source][1], lh))
     place = {}
-    y = 0.0
-    for row, width in zip(grid, widths):
-        height = max(size[i][1] for i in row)
-        x = (total - width) / 2
-        for i in row:
-            w, h = size[i]
-            place[i] = (x + slot[i] / 2, -(y + height / 2), w, h)
-            x += slot[i] + _GAP_X
-        y += height + max(below[i] for i in row) + _GAP_Y
+    if direction == "TB":
+        # A node's slot is as wide as its box or its labels; a row is as tall as its boxes
+        # plus the labels below them.
+        slot = {i: max(size[i][0], label[i][0]) for i in size}
+        widths = [sum(slot[i] for i in row) + _GAP_X * (len(row) - 1) for row in grid]
+        total = max(widths)
+        y = 0.0
+        for row, width in zip(grid, widths):
+            height = max(size[i][1] for i in row)
+            x = (total - width) / 2
+            for i in row:
+                place[i] = (x + slot[i] / 2, -(y + height / 2), *size[i])
+                x += slot[i] + _GAP_X
+            y += height + max(label[i][1] for i in row) + _GAP_Y
+        return place
+    slot = {i: max(size[i][1], label[i][1]) for i in size}
+    heights = [sum(slot[i] for i in col) + _GAP_X * (len(col) - 1) for col in grid]
+    total = max(heights)
+    x = 0.0
+    for col, height in zip(grid, heights):
+        width = max(size[i][0] for i in col)
+        y = -(total - height) / 2
+        for i in col:
+            place[i] = (x + width / 2, y - slot[i] / 2, *size[i])
+            y -= slot[i] + _GAP_X
+        x += width + max(label[i][0] for i in col) + _GAP_Y
     return place
 
 
-def draw(nodes: list[Node], edges: list[Edge], title: str | None = None, ax=None):
-    """Draws the graph; returns the matplotlib Figure (a new one unless ``ax`` is given)."""
+def draw(nodes: list[Node], edges: list[Edge], title: str | None = None, ax=None,
+         direction: str = "TB"):
+    """Draws the graph; returns the matplotlib Figure (a new one unless ``ax`` is given).
+
+    ``direction`` is ``'TB'`` (top to bottom, default) or ``'LR'`` (left to right).
+    """
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     if not nodes:
         raise ValueError("graph: there is nothing to draw (no nodes).")
-    place = layout(nodes, edges)
-    half = {i: p[2] / 2 for i, p in place.items()}  # half the width a node's column needs
+    place = layout(nodes, edges, direction)
+    # The extent of each node with the labels drawn beside it.
+    box = {i: [x - w / 2, x + w / 2, y - h / 2, y + h / 2] for i, (x, y, w, h) in place.items()}
     for e in edges:
         if e.label:
-            width = _LABEL_CHAR_W * max(map(len, e.label.split("\n"))) + 0.1
-            half[e.source] = max(half[e.source], width / 2)
-    xs = [p[0] - half[i] for i, p in place.items()] + [p[0] + half[i] for i, p in place.items()]
-    ys = [p[1] - p[3] / 2 for p in place.values()] + [p[1] + p[3] / 2 for p in place.values()]
+            lw, lh = _label_size(e.label)
+            x, y, w, h = place[e.source]
+            b = box[e.source]
+            if direction == "TB":
+                b[0], b[1] = min(b[0], x - lw / 2), max(b[1], x + lw / 2)
+                b[2] = min(b[2], y - h / 2 - lh)
+            else:
+                b[1] = max(b[1], x + w / 2 + lw)
+                b[2], b[3] = min(b[2], y - lh / 2), max(b[3], y + lh / 2)
     margin = 0.3
-    x0, x1 = min(xs) - margin, max(xs) + margin
-    y0, y1 = min(ys) - margin, max(ys) + margin + (0.35 if title else 0)
+    x0 = min(b[0] for b in box.values()) - margin
+    x1 = max(b[1] for b in box.values()) + margin
+    y0 = min(b[2] for b in box.values()) - margin
+    y1 = max(b[3] for b in box.values()) + margin + (0.35 if title else 0)
     if ax is None:
         fig = new_figure(figsize=(max(x1 - x0, 2.0), max(y1 - y0, 1.0)))
         ax = fig.add_axes((0, 0, 1, 1))
@@ -174,25 +210,28 @@ def draw(nodes: list[Node], edges: list[Edge], title: str | None = None, ax=None
     for n in nodes:
         x, y, w, h = place[n.id]
         face, line = STYLES.get(n.kind, STYLES["op"])
-        box = FancyBboxPatch((x - w / 2, y - h / 2), w, h,
-                             boxstyle="round,pad=0.02,rounding_size=0.06", facecolor=face,
-                             edgecolor=line, linewidth=1.2,
-                             gid=f"node:{n.kind}:{n.id}")
-        ax.add_patch(box)
+        patch = FancyBboxPatch((x - w / 2, y - h / 2), w, h,
+                               boxstyle="round,pad=0.02,rounding_size=0.06", facecolor=face,
+                               edgecolor=line, linewidth=1.2, gid=f"node:{n.kind}:{n.id}")
+        ax.add_patch(patch)
         ax.text(x, y, n.label, ha="center", va="center", fontsize=8, family="DejaVu Sans")
     for e in edges:
-        sx, sy, _, sh = place[e.source]
-        tx, ty, _, th = place[e.target]
-        start, end = (sx, sy - sh / 2), (tx, ty + th / 2)
+        sx, sy, sw, sh = place[e.source]
+        tx, ty, tw, th = place[e.target]
+        if direction == "TB":
+            start, end = (sx, sy - sh / 2), (tx, ty + th / 2)
+        else:
+            start, end = (sx + sw / 2, sy), (tx - tw / 2, ty)
         arrow = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10,
                                 color="#555555", linewidth=1, shrinkA=1, shrinkB=1,
                                 gid=f"edge:{e.source}->{e.target}")
         ax.add_patch(arrow)
         if e.label:
-            # Just below the source box, inside the room layout() left for it.
-            lines = e.label.count("\n") + 1
-            ax.text(start[0], start[1] - 0.05 - _LABEL_LINE_H * lines / 2, e.label,
-                    ha="center", va="center", fontsize=6.5, color="#333333",
+            # Beside the source box, in the room layout() left for it.
+            lw, lh = _label_size(e.label)
+            at = ((start[0], start[1] - 0.05 - lh / 2) if direction == "TB"
+                  else (start[0] + 0.05 + lw / 2, start[1]))
+            ax.text(*at, e.label, ha="center", va="center", fontsize=6.5, color="#333333",
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                           "edgecolor": "none", "alpha": 0.85})
     if title:

@@ -90,3 +90,15 @@ def test_bad_graphs_are_refused():
         layers([Node("a", "a")], [Edge("a", "z")])
     with pytest.raises(ValueError, match="unique id"):
         layers([Node("a", "a"), Node("a", "b")], [])
+
+
+def test_left_to_right_layout_puts_layers_in_columns():
+    nodes = [Node("in", "input\n(None, 784)", kind="layer"), Node("d", "Dense\n(None, 10)",
+                                                                  kind="layer")]
+    edges = [Edge("in", "d", "(None, 784)")]
+    place = layout(nodes, edges, direction="LR")
+    assert place["in"][0] < place["d"][0] and place["in"][1] == place["d"][1]
+    fig = draw(nodes, edges, direction="LR")
+    assert len(_gids(fig, "node:layer:")) == 2
+    with pytest.raises(ValueError, match="'TB' or 'LR'"):
+        layout(nodes, edges, direction="BT")
