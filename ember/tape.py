@@ -64,8 +64,7 @@ class GradientTape:
         self._used = False
         self._active = False
         self._released_vars: tuple = ()
-        _RECENT.append(weakref.ref(self))
-        del _RECENT[:-8]
+        _LIVE.append(weakref.ref(self, _LIVE.remove))  # leaves the list when the tape dies
 
     # -- recording ----------------------------------------------------------------------
     def __enter__(self) -> GradientTape:
@@ -317,14 +316,14 @@ class GradientTape:
         return reshape(j, (b,) + rest + tuple(source.shape[1:]))
 
 
-# The last few tapes made, newest last: ``tape_of(target)`` finds the one that recorded a
-# tensor, so ``ember.explain(loss)`` and ``ember.plot.graph(loss)`` need no tape argument.
-_RECENT: list = []
+# The live tapes, newest last: ``tape_of(target)`` finds the one that recorded a tensor, so
+# ``ember.explain(loss)`` and ``ember.plot.graph(loss)`` need no tape argument.
+_LIVE: list = []
 
 
 def tape_of(target: Tensor) -> GradientTape:
     """The newest live tape that recorded ``target``; ValueError if none did."""
-    for ref in reversed(_RECENT):
+    for ref in reversed(_LIVE):
         tape = ref()
         if tape is not None and tape._entries and id(target) in tape._ids:
             return tape
