@@ -215,8 +215,12 @@ class Explanation:
     """What ``tape.explain`` found: ``.text`` (printed), ``.records`` (one dict per line).
 
     Each record has ``phase`` ('forward', 'backward' or 'gradient'), ``step`` (the op's
-    place in forward order, from 1), ``op``, ``name``, ``formula``, ``value`` (an ndarray)
-    and ``text``; ``.gradients`` holds the gradient of each source (None if unconnected).
+    place in forward order, from 1; None for 'gradient'), ``op``, ``name`` (the tensor the
+    line is about), ``formula``, ``value`` (an ndarray; None for an unconnected source)
+    and ``text``. Forward records add ``inputs`` (names); backward records add ``of`` (the
+    op's output) and ``accumulates`` (True when this is a second or later path into the
+    tensor). ``.gradients`` holds each source's gradient (None if unconnected), ``.ops``
+    the number of ops recorded and ``.skipped`` how many lines the text left out.
     """
 
     def __init__(self, text: str, records: list, gradients: list, ops: int, skipped: int):
