@@ -220,7 +220,8 @@ class Explanation:
     and ``text``. Forward records add ``inputs`` (names); backward records add ``of`` (the
     op's output) and ``accumulates`` (True when this is a second or later path into the
     tensor). ``.gradients`` holds each source's gradient (None if unconnected), ``.ops``
-    the number of ops recorded and ``.skipped`` how many lines the text left out.
+    the number of ops recorded and ``.skipped`` how many ops the text left out (forward
+    and backward counted separately).
     """
 
     def __init__(self, text: str, records: list, gradients: list, ops: int, skipped: int):
