@@ -372,6 +372,7 @@ def explain(tape, target, sources=None, names=None, max_ops=40) -> Explanation:
 
     names_ = _Names(dict(names or {}), target, tape._ids)
     entries = list(tape._entries)
+    _name_weighted_sum(entries, names_)
     # Name every op output in forward order first, so t₁, t₂ follow the forward pass.
     for _, out, _, _ in entries:
         names_.name_output(out)
@@ -441,6 +442,22 @@ def explain(tape, target, sources=None, names=None, max_ops=40) -> Explanation:
     out_lines, skipped = _layout(fwd_text, bwd_text, seed_line, result_lines, lname,
                                  [names_(s) for s in flat_sources], max_ops)
     return Explanation("\n".join(out_lines), records, grads, len(entries), skipped)
+
+
+_ACTIVATIONS = ("Sigmoid", "Tanh", "Relu", "Softmax", "LeakyRelu", "Elu", "Gelu", "Softplus")
+
+
+def _name_weighted_sum(entries, names) -> None:
+    """The seed's z: an unnamed weighted sum feeding the first activation is called z."""
+    if "z" in names._by_id.values():
+        return
+    produced = {id(out) for _, out, _, _ in entries}
+    for op, _, inputs, _ in entries:
+        if op in _ACTIVATIONS and id(inputs[0]) in produced:
+            if id(inputs[0]) not in names._by_id:
+                names._by_id[id(inputs[0])] = "z"
+                names._held.append(inputs[0])
+            return
 
 
 def _tail(num, sym, value, size) -> str:

@@ -55,10 +55,10 @@ def run(lr=0.1):
     print("1. Forward and backward, op by op\n")
     with tf.GradientTape() as tape:
         y_hat = model(x)
-        z = y_hat._keras_logits  # Dense keeps z, the input of the sigmoid, for the loss
         L = bce(y, y_hat)
-    explanation = tape.explain(L, [w, w0], names={"x": x, "y": y, "z": z, "y_hat": y_hat,
-                                                   "L": L, "w": w, "w0": w0})
+    # Tensors are named after these local variables (y_hat prints as ŷ, w0 as w₀); the
+    # weighted sum feeding the sigmoid is the seed's z.
+    explanation = tape.explain(L, [w, w0])
     gw, gw0 = tape.gradient(L, [w, w0])
     p, t = float(y_hat.numpy()[0, 0]), float(y.numpy()[0, 0])
     print(f"\n   σ and the cross-entropy simplify together: ∂L/∂z = ŷ - y = {p:.5g} - {t:g} "
