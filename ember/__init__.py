@@ -106,3 +106,6 @@ from ember.tensor_spec import TensorSpec  # noqa: E402,F401
 
 _LAZY.update({name: f"ember.{name}" for name in (
     "saved_model", "summary", "strings", "test", "ragged", "sparse", "config", "debugging")})
+
+# -- See inside (issue 16): backpropagation explained on real numbers ----------------------
+from ember.tape import explain  # noqa: E402,F401

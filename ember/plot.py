@@ -583,3 +583,19 @@ def plot_feature_maps(maps, image=None, title=None, path=None):
     fig.suptitle(title or "Feature maps")
     _save(fig, path)
     return fig
+
+
+# -- See inside (issue 16): the tape's graph and the learner's pictures ----------------------
+from ember.notebook import show_figures_inline as _show_figures_inline  # noqa: E402
+from ember.plot_graph import graph  # noqa: E402,F401
+from ember.plot_learning import (  # noqa: E402,F401
+    DecisionBoundaryFrames,
+    LayerStatistics,
+    loss_surface,
+    plot_boundary_frames,
+    plot_gradients_by_depth,
+    plot_layer_statistics,
+    save_boundary_gif,
+)
+
+_show_figures_inline()  # in Jupyter, a cell returning a Figure shows the picture

@@ -16,10 +16,13 @@ look-ups per op. No Python work is ever done per element.
 from __future__ import annotations
 
 import enum
+import sys
+import weakref
 from typing import Any
 
 import numpy as np
 
+from ember import explain as _explain
 from ember.nest import flatten, pack_sequence_as
 from ember.ops.array import reshape, stack
 from ember.ops.math import add
@@ -61,6 +64,7 @@ class GradientTape:
         self._used = False
         self._active = False
         self._released_vars: tuple = ()
+        _LIVE.append(weakref.ref(self, _LIVE.remove))  # leaves the list when the tape dies
 
     # -- recording ----------------------------------------------------------------------
     def __enter__(self) -> GradientTape:
@@ -169,7 +173,9 @@ class GradientTape:
             out.append(g)
         return pack_sequence_as(sources, out)
 
-    def _backward(self, targets, seeds, sources):
+    def _backward(self, targets, seeds, sources, on_step=None):
+        # on_step(op, out, inputs, attrs, g, in_grads), if given, sees every rule's call
+        # (``explain`` reads the walk through it, so it shows exactly what gradient does).
         source_ids = {id(s) for s in sources}
         grads: dict = {}
         for t, seed in zip(targets, seeds):
@@ -197,14 +203,21 @@ class GradientTape:
                     in_grads = rule(g, out, *inputs, **(attrs or {}))
                 if len(inputs) == 1 and not isinstance(in_grads, (tuple, list)):
                     in_grads = (in_grads,)
+                passed = [] if on_step is not None else None
                 for x, gx in zip(inputs, in_grads):
                     if gx is None or id(x) not in ids:
+                        if passed is not None:
+                            passed.append(None)
                         continue
                     if gx._value.shape != x._value.shape:
                         gx = unbroadcast(gx, x._value.shape)
+                    if passed is not None:
+                        passed.append(gx)
                     xid = id(x)
                     prev = grads.get(xid)
                     grads[xid] = gx if prev is None else add(prev, gx)
+                if on_step is not None:
+                    on_step(op, out, inputs, attrs, g, passed)
         finally:
             if was_active:
                 self._push()
@@ -216,6 +229,32 @@ class GradientTape:
             if g is not None and g._value.dtype != s._value.dtype:
                 g = Tensor._wrap(g._value.astype(s._value.dtype))
             result.append(g)
+        return result
+
+    def explain(self, target: Tensor, sources: Any = None, names: dict | None = None,
+                max_ops: int | None = 40, verbose: bool = True) -> _explain.Explanation:
+        """Prints backpropagation on this tape's numbers: each op's formula and values in
+        forward order, then each op's local derivative and the gradient it passes on.
+
+        The gradients are computed by the same backward walk and rules as ``gradient``;
+        the tape is not used up (``gradient`` still works afterwards).
+
+        Args:
+            target: the tensor differentiated (L).
+            sources: tensors to differentiate with respect to; default: the watched
+                variables.
+            names: ``{name: tensor}`` for the text; by default the caller's local
+                variables that hold tensors (``y_hat`` prints as ``ŷ``, ``w0`` as ``w₀``).
+            max_ops: ops printed per direction before the middle is skipped (None: all).
+            verbose: print the text (default True).
+        Returns:
+            An ``Explanation``: ``.text``, ``.records`` (one dict per line), ``.gradients``.
+        """
+        if names is None:
+            names = _caller_tensors(sys._getframe(1))
+        result = _explain.explain(self, target, sources, names=names, max_ops=max_ops)
+        if verbose:
+            print(result.text)
         return result
 
     def jacobian(self, target: Tensor, sources: Any,
@@ -275,6 +314,42 @@ class GradientTape:
             return None
         j = stack(cols, axis=1)  # (b, n, *source.shape[1:])
         return reshape(j, (b,) + rest + tuple(source.shape[1:]))
+
+
+# The live tapes, newest last: ``tape_of(target)`` finds the one that recorded a tensor, so
+# ``ember.explain(loss)`` and ``ember.plot.graph(loss)`` need no tape argument.
+_LIVE: list = []
+
+
+def tape_of(target: Tensor) -> GradientTape:
+    """The newest live tape that recorded ``target``; ValueError if none did."""
+    for ref in reversed(_LIVE):
+        tape = ref()
+        if tape is not None and tape._entries and id(target) in tape._ids:
+            return tape
+    raise ValueError(
+        "No live GradientTape recorded this tensor. Compute it inside `with "
+        "tf.GradientTape() as tape:` from a tf.Variable (or a tensor passed to "
+        "tape.watch), and explain it before tape.gradient frees a non-persistent tape.")
+
+
+def _caller_tensors(frame) -> dict:
+    """``{name: tensor}`` of the tensors held by the caller's local variables."""
+    return {k: v for k, v in frame.f_locals.items()
+            if isinstance(v, Tensor) and not k.startswith("_")}
+
+
+def explain(target: Tensor, sources: Any = None, tape: GradientTape | None = None,
+            names: dict | None = None, max_ops: int | None = 40,
+            verbose: bool = True) -> _explain.Explanation:
+    """``ember.explain(loss, [w, b])``: ``tape.explain`` on the tape that recorded ``loss``."""
+    if tape is None:
+        if not isinstance(target, Tensor):
+            raise TypeError(f"explain expects a tensor target; received {type(target).__name__}.")
+        tape = tape_of(target)
+    if names is None:
+        names = _caller_tensors(sys._getframe(1))
+    return tape.explain(target, sources, names=names, max_ops=max_ops, verbose=verbose)
 
 
 class _Paused:
