@@ -540,8 +540,10 @@ class Model(Layer):
         if input_shape is None:
             raise ValueError(f"Model '{self.name}': build() needs an input shape, e.g. "
                              "model.build((None, 784)).")
-        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0],
-                                                                        (list, tuple)):
+        if isinstance(input_shape, dict):  # a model called on a dict of named inputs
+            kts = {k: KerasTensor(tuple(s)) for k, s in input_shape.items()}
+        elif isinstance(input_shape, list) and input_shape and isinstance(input_shape[0],
+                                                                          (list, tuple)):
             kts = [KerasTensor(tuple(s)) for s in input_shape]
         else:
             kts = KerasTensor(tuple(input_shape))
@@ -551,8 +553,8 @@ class Model(Layer):
         except Exception:
             self.built = False
             raise
-        self._build_shape = tuple(input_shape) if not isinstance(input_shape, list) else \
-            input_shape
+        self._build_shape = input_shape if isinstance(input_shape, (list, dict)) else \
+            tuple(input_shape)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
