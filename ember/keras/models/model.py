@@ -484,7 +484,7 @@ class Model(Layer):
             self._build_from_example(data_mod._take(x, slice(0, 1)))
         if reset_metrics:
             self.reset_metrics()
-        logs = self.train_step(data_mod.pack_x_y_sample_weight(x, y, sample_weight))
+        logs = self.train_step(_pack((x, y, sample_weight)))
         logs = _floats(self._checked_logs(logs, "train_step"))
         return logs if return_dict else _as_list(logs, self._metric_names_in_order())
 
@@ -495,7 +495,7 @@ class Model(Layer):
         x, y, sample_weight = data_mod.check_arrays(x, y, sample_weight)
         if reset_metrics:
             self.reset_metrics()
-        logs = self.test_step(data_mod.pack_x_y_sample_weight(x, y, sample_weight))
+        logs = self.test_step(_pack((x, y, sample_weight)))
         logs = _floats(self._checked_logs(logs, "test_step"))
         return logs if return_dict else _as_list(logs, self._metric_names_in_order())
 
@@ -635,7 +635,11 @@ def _should_validate(freq, epoch):
 
 
 def _pack(batch):
+    """The ``data`` a step receives: as Keras 3, inputs alone stay unwrapped (a VAE's
+    ``train_step`` uses ``data`` as its images), else (x, y) or (x, y, sample_weight)."""
     x, y, sw = batch
+    if y is None and sw is None and not isinstance(x, (list, tuple)):
+        return x
     return data_mod.pack_x_y_sample_weight(x, y, sw)
 
 
