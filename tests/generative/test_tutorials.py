@@ -104,3 +104,17 @@ def test_dcgan_step_with_two_tapes_and_two_optimizers(images):
     accuracy = _discriminator_accuracy(discriminator, x[:300], fake, fake_is_one=False)
     assert 0.05 < accuracy < 0.999
     assert np.corrcoef(fake.mean(0).ravel(), x.mean(0).ravel())[0, 1] > 0.3
+
+
+@pytest.mark.parametrize("model", ["vae", "gan"])
+def test_ember_train_generative_models_write_pictures(images, tmp_path, model):
+    pytest.importorskip("matplotlib")
+    from ember import cli
+    out = tmp_path / model
+    assert cli.main(["train", "--model", model, "--epochs", "1", "--limit", "300", "--quiet",
+                     "--seed", "0", "--out", str(out)]) == 0
+    names = set(os.listdir(out))
+    assert "history.csv" in names
+    expected = {"latent_space.png", "generated.png", "reconstructions.png"} if model == "vae" \
+        else {"generated_001.png"}
+    assert expected <= names
