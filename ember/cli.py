@@ -114,6 +114,8 @@ def train(args) -> int:
         from ember import char_rnn
         out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
         return char_rnn.run(args, out)
+    if args.model in ("vae", "gan"):  # generative models (issue 15): block at the end
+        return train_generative(args)
     import ember as tf
     started = time.time()
     if args.seed is not None:
@@ -474,7 +476,7 @@ def make_parser():
     t = sub.add_parser("train", help="train the seed's complete example and save a run folder")
     t.add_argument("--dataset", choices=DATASETS + ("auto",), default="auto",
                    help="data set (default: MNIST if found, else Fashion-MNIST)")
-    t.add_argument("--model", choices=("mlp", "cnn", "char_rnn"), default="mlp")
+    t.add_argument("--model", choices=("mlp", "cnn", "char_rnn", "vae", "gan"), default="mlp")
     t.add_argument("--epochs", type=_positive, default=100)
     t.add_argument("--batch-size", type=_positive, default=128)
     t.add_argument("--seed", type=int, default=None)
@@ -537,3 +539,56 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ------------------------------------------------- generative models (issue 15): vae, gan
+# `ember train --model vae|gan` trains examples/vae.py's VAE or examples/gan.py's GAN on
+# Fashion-MNIST and writes their pictures into the run folder.
+
+
+def _example(name):
+    """examples/<name>.py of a source checkout (the examples are not installed)."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "examples", f"{name}.py")
+    if not os.path.exists(path):
+        raise SystemExit(f"ember train: --model {name} needs {path}, which ships with a source "
+                         "checkout of Ember (git clone) but not with an installed package.")
+    spec = importlib.util.spec_from_file_location(f"ember_example_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def train_generative(args) -> int:
+    import ember as tf
+    if args.seed is not None:
+        tf.keras.utils.set_random_seed(args.seed)
+    (x_train, _), (x_test, y_test) = tf.keras.datasets.fashion_mnist.load_data()
+    x_train = x_train[:args.limit].astype("float32")[..., None] / 255.0
+    x_test = x_test[:max(1, (args.limit or len(x_test) * 5) // 5)].astype("float32")[..., None]
+    x_test = x_test / 255.0
+    y_test = y_test[:len(x_test)]
+    module = _example(args.model)
+    out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    os.makedirs(out, exist_ok=True)
+    verbose = 0 if args.quiet else 1
+    if args.model == "vae":
+        model = module.VAE(module.build_encoder(), module.build_decoder())
+        model.compile(optimizer=tf.keras.optimizers.Adam())
+        history = model.fit(x_train, epochs=args.epochs, batch_size=args.batch_size,
+                            verbose=verbose)
+        pictures = module.save_pictures(model, x_test, y_test, out)
+    else:
+        model = module.GAN(discriminator=module.build_discriminator(),
+                           generator=module.build_generator(), latent_dim=32)
+        model.compile(d_optimizer=tf.keras.optimizers.Adam(learning_rate=0.0003),
+                      g_optimizer=tf.keras.optimizers.Adam(learning_rate=0.0003),
+                      loss_fn=tf.keras.losses.BinaryCrossentropy(from_logits=True))
+        history = model.fit(x_train, epochs=args.epochs, batch_size=args.batch_size,
+                            verbose=verbose, callbacks=[module.GANMonitor(out)])
+        pictures = sorted(os.listdir(out))
+    _write_history(os.path.join(out, "history.csv"), history.history)
+    if not args.quiet:
+        print(f"Results written to {out}/ ({', '.join(sorted(os.listdir(out)))})")
+    return 0 if pictures else 1

@@ -599,3 +599,112 @@ from ember.plot_learning import (  # noqa: E402,F401
 )
 
 _show_figures_inline()  # in Jupyter, a cell returning a Figure shows the picture
+
+
+# ------------------------------------------------------ generative models and RL (issue 15)
+# Appended as one block: the convolution and teaching work append their own blocks.
+
+__all__ += ["plot_image_grid", "plot_latent_space", "plot_reconstructions", "plot_returns"]
+
+
+def _show(ax, image) -> None:
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None,
+              vmin=None if image.ndim == 3 else float(min(0.0, image.min())),
+              vmax=None if image.ndim == 3 else float(max(1.0, image.max())))
+    ax.set_axis_off()
+
+
+def plot_image_grid(images, title=None, n=None, path=None):
+    """A square grid of images, e.g. a generator's samples after one epoch.
+
+    Args:
+        images: (n, h, w), (n, h, w, 1|3) or flat (n, h*w); values in [0, 1] (a generator's
+            tanh output in [-1, 1] is shown rescaled to [0, 1]).
+        title: the figure's title (e.g. "epoch 3").
+        n: how many to show (default all, at most 100).
+    """
+    array = _as_images(images).astype(np.float64)
+    if array.min() < 0:
+        array = (array + 1.0) / 2.0  # tanh outputs
+    count = min(len(array), 100 if n is None else int(n))
+    if count < 1:
+        raise ValueError("images: expected at least one image, received none.")
+    rows, cols = _grid(count)
+    fig = _figure(figsize=(1.2 * cols, 1.2 * rows + (0.4 if title else 0)),
+                  layout="constrained")
+    for i in range(rows * cols):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        if i < count:
+            _show(ax, np.clip(array[i], 0, 1))
+        else:
+            ax.set_axis_off()
+    if title:
+        fig.suptitle(str(title))
+    _save(fig, path)
+    return fig
+
+
+def plot_reconstructions(originals, reconstructions, n=10, path=None):
+    """Originals (top row) above their reconstructions (bottom row), e.g. an autoencoder's."""
+    top = _as_images(originals, "originals")
+    bottom = _as_images(reconstructions, "reconstructions")
+    if top.shape != bottom.shape:
+        raise ValueError(f"reconstructions: expected the originals' shape {top.shape}, "
+                         f"received {bottom.shape}.")
+    count = min(len(top), int(n))
+    fig = _figure(figsize=(1.2 * count, 2.8), layout="constrained")
+    for row, (images, label) in enumerate(((top, "original"), (bottom, "reconstructed"))):
+        for i in range(count):
+            ax = fig.add_subplot(2, count, row * count + i + 1)
+            _show(ax, np.clip(images[i].astype(np.float64), 0, 1))
+            if i == 0:
+                ax.set_title(label, fontsize=8, loc="left")
+    _save(fig, path)
+    return fig
+
+
+def plot_latent_space(codes, labels, class_names=None, path=None):
+    """A VAE's 2-D latent means, one point per sample coloured by its class."""
+    points = _numpy(codes, "codes")
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"codes: expected 2-D codes of shape (n, 2), received shape "
+                         f"{points.shape}; give the encoder's z_mean of a 2-D latent space.")
+    classes = _labels(labels, "labels")
+    if len(classes) != len(points):
+        raise ValueError(f"labels: expected one label per code ({len(points)}), received "
+                         f"{len(classes)}.")
+    fig = _figure(figsize=(6.5, 5.5), layout="constrained")
+    ax = fig.add_subplot()
+    cmap = "tab10" if classes.max(initial=0) < 10 else "viridis"
+    dots = ax.scatter(points[:, 0], points[:, 1], c=classes, cmap=cmap, s=6,
+                      vmin=-0.5, vmax=max(classes.max(initial=0), 9) + 0.5)
+    bar = fig.colorbar(dots, ax=ax, ticks=np.unique(classes))
+    bar.ax.set_yticklabels([_name(int(c), class_names) for c in np.unique(classes)])
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    ax.set_title("latent space")
+    _save(fig, path)
+    return fig
+
+
+def plot_returns(returns, window=100, target=None, path=None):
+    """The return of each episode of an RL agent, with the running mean of the last
+    ``window`` episodes and, given ``target``, the line to reach."""
+    values = _numpy(returns, "returns").astype(np.float64).ravel()
+    if values.size == 0:
+        raise ValueError("returns: expected at least one episode's return, received none.")
+    cumulative = np.cumsum(np.r_[0.0, values])
+    idx = np.arange(1, values.size + 1)
+    start = np.maximum(0, idx - int(window))
+    running = (cumulative[idx] - cumulative[start]) / (idx - start)
+    fig = _figure(figsize=(7, 4), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(idx, values, color="#9ecae1", linewidth=1, label="return")
+    ax.plot(idx, running, color="#08519c", linewidth=2, label=f"mean of last {window}")
+    if target is not None:
+        ax.axhline(float(target), color="#cb181d", linestyle="--", label=f"target {target:g}")
+    ax.set_xlabel("episode")
+    ax.set_ylabel("return")
+    ax.legend(loc="upper left", fontsize=8)
+    _save(fig, path)
+    return fig

@@ -373,9 +373,24 @@ class Layer:
 
     # -- losses -------------------------------------------------------------------------
     def add_loss(self, loss):
-        """Adds a loss term (e.g. an activity penalty) computed during ``call``; the next
-        outermost call starts afresh."""
-        self._losses.append(loss)
+        """Adds a loss term that training adds to the compiled loss.
+
+        A tensor (or a list of them) is one call's term, e.g. an activity penalty computed
+        in ``call``: the next outermost call starts afresh. A zero-argument callable (Keras
+        2's ``model.add_loss(lambda: tf.reduce_mean(layer.kernel))``) stays and is evaluated
+        each time ``losses`` is read. A term with several elements counts as their sum.
+        """
+        if callable(loss) and not isinstance(loss, Tensor):
+            self.__dict__.setdefault("_callable_losses", []).append(loss)
+            return
+        for term in loss if isinstance(loss, (list, tuple)) else [loss]:
+            if isinstance(term, (int, float, np.number, np.ndarray)):
+                term = convert_to_tensor(np.asarray(term, dtype=np.float32))
+            if not isinstance(term, Tensor):
+                raise ValueError(f"Layer '{self.name}': add_loss() takes a tensor, a list of "
+                                 "tensors or a zero-argument callable returning one. Received "
+                                 f"{type(term).__name__}: {term!r}")
+            self._losses.append(term)
         _PER_THREAD.context.loss_holders[id(self)] = self
 
     @property
@@ -442,9 +457,13 @@ class Layer:
         finally:
             ctx.training = outer
             ctx.depth -= 1
-        if self.activity_regularizer is not None and isinstance(outputs, Tensor):
-            self.add_loss(ops.divide(self.activity_regularizer(outputs),
-                                     float(max(outputs.shape[0] or 1, 1))))
+        if self.activity_regularizer is not None:
+            # Divided by the batch size, as Keras 3 normalises it.
+            for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
+                if isinstance(out, Tensor):
+                    self.add_loss(ops.divide(self.activity_regularizer(out),
+                                             float(max(out.shape[0] or 1, 1)) if out.shape
+                                             else 1.0))
         if mask is not None or signature.computes_mask:
             self._set_output_mask(inputs, outputs, mask)
         return outputs
@@ -573,13 +592,18 @@ class Layer:
 # Attributes that hold references but are not the layer's own state.
 _UNTRACKED = {"_collect_cache", "_inbound_nodes", "_outbound_nodes", "_regularizers_list",
               "_losses", "optimizer", "compiled_loss", "compiled_metrics", "history",
-              "_keras_history", "_initial_weights", "_train_state"}
+              "_keras_history", "_initial_weights", "_train_state", "_callable_losses",
+              "_compiled_trainable_state"}
 
 
 def _loss_terms(layers) -> list:
     out = []
     for layer in layers:
         out.extend(layer._losses)
+        for fn in layer.__dict__.get("_callable_losses", ()):
+            value = fn()
+            out.append(value if isinstance(value, Tensor) else convert_to_tensor(
+                np.asarray(value, dtype=np.float32)))
         for var, reg in layer.__dict__.get("_regularizers_list", ()):
             out.append(reg(var))
     return out

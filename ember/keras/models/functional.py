@@ -117,6 +117,8 @@ class Functional(Model):
                 values[id(t)] = inputs[k]
         else:
             flat_kt = nest.flatten(self._inputs_struct)
+            if isinstance(inputs, dict):
+                inputs = self._inputs_by_name(inputs, flat_kt)
             given = nest.flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
             if len(given) != len(flat_kt):
                 raise ValueError(f"Model '{self.name}' expects {len(flat_kt)} input(s), but it "
@@ -137,6 +139,15 @@ class Functional(Model):
             for kt, v in zip(nest.flatten(node.outputs), nest.flatten(out)):
                 values[id(kt)] = v
         return nest.map_structure(lambda t: values[id(t)], self._outputs_struct)
+
+    def _inputs_by_name(self, inputs, flat_kt):
+        """A dict of inputs keyed by the ``Input`` layers' names, in the model's order."""
+        names = [t.node.layer.name for t in flat_kt]
+        if set(inputs) != set(names):
+            raise ValueError(f"Model '{self.name}' received a dict of inputs with keys "
+                             f"{sorted(inputs)}, but its inputs are named {names} (the `name=` "
+                             "of each keras.Input).")
+        return [inputs[n] for n in names]
 
     def compute_output_shape(self, input_shape):
         return nest.map_structure(lambda t: t.shape, self._outputs_struct)

@@ -119,6 +119,11 @@ class Model(Layer):
                                                 self._output_names(), loss)
         self._loss_tracker = metrics_mod.Mean(name="loss")
         self.compiled_loss.tracker = self._loss_tracker  # Keras 2's compiled_loss(...) records
+        # Which layers train is decided here, as Keras says ("trainable variables are
+        # determined at compile() time"): the classic GAN freezes the discriminator, compiles
+        # the combined model, and still trains the discriminator it compiled before.
+        self._compiled_trainable_state = {id(layer): layer.trainable
+                                          for layer in self._flatten_layers()}
         self.compiled = True
         self.stop_training = False
         self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
@@ -135,12 +140,20 @@ class Model(Layer):
 
     @property
     def metrics(self) -> list:
-        """The loss tracker and the compiled metrics; before the first batch resolves them,
-        their container, named "compile_metrics" as in Keras 3."""
-        if not self.compiled:
-            return []
-        return ([self._loss_tracker] + self.compiled_metrics.tracked()
-                + self.compiled_loss.output_trackers)
+        """The loss tracker, the compiled metrics (before the first batch resolves them,
+        their container, named "compile_metrics" as in Keras 3), each output's loss tracker
+        (several outputs) and the Metric objects assigned as attributes of the model."""
+        out = []
+        if self.compiled:
+            out = [self._loss_tracker] + self.compiled_metrics.tracked() + \
+                self.compiled_loss.trackers
+        seen = {id(m) for m in out}
+        for key, value in self.__dict__.items():
+            if isinstance(value, metrics_mod.Metric) and id(value) not in seen and \
+                    key != "_loss_tracker":
+                seen.add(id(value))
+                out.append(value)
+        return out
 
     @property
     def metrics_names(self) -> list:
@@ -158,11 +171,13 @@ class Model(Layer):
         state = self._train_state
         extra = _loss_terms(state.layers) if state is not None else self.losses
         if extra:
+            extra = [e if not e.shape else ops.reduce_sum(e) for e in extra]
             reg = extra[0] if len(extra) == 1 else ops.add_n(extra)
             loss = reg if loss is None else ops.add(loss, reg)
         if loss is None:
-            raise ValueError("No loss to compute. Pass `loss=` to `compile()` or add losses "
-                             "with `self.add_loss()` in `call`.")
+            raise ValueError(f"Model '{self.name}': no loss to compute. Pass `loss=` to "
+                             "`compile()`, add losses with `self.add_loss()` in `call`, or "
+                             "override `train_step`.")
         return loss
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
@@ -177,7 +192,7 @@ class Model(Layer):
         """One optimisation step on one batch; returns the metrics' current values."""
         x, y, sample_weight = data_mod.unpack_x_y_sample_weight(data)
         state = self._train_state
-        variables = state.variables if state is not None else self.trainable_variables
+        variables = state.variables if state is not None else self._variables_to_train()
         optimizer = self.optimizer
         with GradientTape() as tape:
             y_pred = self(x, training=True)
@@ -205,6 +220,36 @@ class Model(Layer):
     def predict_step(self, data):
         x, _, _ = data_mod.unpack_x_y_sample_weight(data)
         return self(x, training=False)
+
+    def _variables_to_train(self) -> list:
+        """The trainable variables as the model was compiled: a layer frozen or unfrozen
+        since ``compile`` keeps its compiled state (layers made since then, their own)."""
+        state = getattr(self, "_compiled_trainable_state", None)
+        if not state:
+            return self.trainable_variables
+        out, seen = [], set()
+
+        def walk(layer):
+            if not state.get(id(layer), layer.trainable):
+                return
+            own, subs = layer._collect()
+            for v in own:
+                if v.trainable and id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+            for sub in subs:
+                walk(sub)
+        walk(self)
+        return out
+
+    def _checked_logs(self, logs, step_name):
+        """The logs a ``train_step``/``test_step`` returned, which must be a dict."""
+        if isinstance(logs, dict):
+            return logs
+        raise TypeError(f"Model '{self.name}': `{step_name}` must return a dict of metric "
+                        "values, e.g. {'loss': loss} or {m.name: m.result() for m in "
+                        f"self.metrics}}; it returned {type(logs).__name__}: "
+                        f"{_short_repr(logs)}.")
 
     # -- fit ----------------------------------------------------------------------------
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
@@ -270,11 +315,13 @@ class Model(Layer):
         self.stop_training = False
         self._build_for_data(train)
         # Computed once per fit, not per step: the walk over the layers is pure overhead.
-        self._train_state = _FitState(variables=self.trainable_variables,
+        self._train_state = _FitState(variables=self._variables_to_train(),
                                       layers=self._flatten_layers())
         logs = {}
         callback_list.on_train_begin()
-        self._train_state.batch_logs = callback_list.needs_batch_logs
+        # An overridden train_step always reports its logs (it may call the default one).
+        self._train_state.batch_logs = callback_list.needs_batch_logs or \
+            type(self).train_step is not Model.train_step
         try:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
@@ -284,6 +331,8 @@ class Model(Layer):
                 for step, batch in enumerate(train):
                     callback_list.on_train_batch_begin(step)
                     step_logs = self.train_step(_pack(batch))
+                    if step_logs is not None or self._train_state.batch_logs:
+                        step_logs = self._checked_logs(step_logs, "train_step")
                     callback_list.on_train_batch_end(step, None if step_logs is None
                                                      else _floats(step_logs))
                     if self.stop_training:
@@ -352,7 +401,7 @@ class Model(Layer):
         for step, batch in enumerate(source):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(step)
-            logs = _floats(self.test_step(_pack(batch)))
+            logs = _floats(self._checked_logs(self.test_step(_pack(batch)), "test_step"))
             if callback_list is not None:
                 callback_list.on_test_batch_end(step, logs)
         if step < 0:
@@ -387,8 +436,14 @@ class Model(Layer):
         logs = self._run_evaluation(source, callback_list)
         if return_dict:
             return logs
-        values = [logs[m.name] for m in self.metrics if m.name in logs]
-        return values[0] if len(values) == 1 else values
+        return _as_list(logs, self._metric_names_in_order())
+
+    def _metric_names_in_order(self) -> list:
+        """Keras 3's order of ``evaluate``'s list: the loss, a single output's metrics in
+        compile order, each output's loss; then any other log, by name."""
+        return [m.name for m in self.metrics if not (
+            self.compiled and self.compiled_metrics.multi_output
+            and m in self.compiled_metrics.metrics)]
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto",
                 steps: int | None = None, callbacks: list | None = None,
@@ -429,8 +484,9 @@ class Model(Layer):
             self._build_from_example(data_mod._take(x, slice(0, 1)))
         if reset_metrics:
             self.reset_metrics()
-        logs = _floats(self.train_step(data_mod.pack_x_y_sample_weight(x, y, sample_weight)))
-        return logs if return_dict else _as_list(logs, self.metrics)
+        logs = self.train_step(_pack((x, y, sample_weight)))
+        logs = _floats(self._checked_logs(logs, "train_step"))
+        return logs if return_dict else _as_list(logs, self._metric_names_in_order())
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
                       return_dict=False):
@@ -439,8 +495,9 @@ class Model(Layer):
         x, y, sample_weight = data_mod.check_arrays(x, y, sample_weight)
         if reset_metrics:
             self.reset_metrics()
-        logs = _floats(self.test_step(data_mod.pack_x_y_sample_weight(x, y, sample_weight)))
-        return logs if return_dict else _as_list(logs, self.metrics)
+        logs = self.test_step(_pack((x, y, sample_weight)))
+        logs = _floats(self._checked_logs(logs, "test_step"))
+        return logs if return_dict else _as_list(logs, self._metric_names_in_order())
 
     def predict_on_batch(self, x):
         """Outputs for one batch as NumPy arrays."""
@@ -483,8 +540,10 @@ class Model(Layer):
         if input_shape is None:
             raise ValueError(f"Model '{self.name}': build() needs an input shape, e.g. "
                              "model.build((None, 784)).")
-        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0],
-                                                                        (list, tuple)):
+        if isinstance(input_shape, dict):  # a model called on a dict of named inputs
+            kts = {k: KerasTensor(tuple(s)) for k, s in input_shape.items()}
+        elif isinstance(input_shape, list) and input_shape and isinstance(input_shape[0],
+                                                                          (list, tuple)):
             kts = [KerasTensor(tuple(s)) for s in input_shape]
         else:
             kts = KerasTensor(tuple(input_shape))
@@ -494,8 +553,8 @@ class Model(Layer):
         except Exception:
             self.built = False
             raise
-        self._build_shape = tuple(input_shape) if not isinstance(input_shape, list) else \
-            input_shape
+        self._build_shape = input_shape if isinstance(input_shape, (list, dict)) else \
+            tuple(input_shape)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
@@ -603,7 +662,11 @@ def _should_validate(freq, epoch):
 
 
 def _pack(batch):
+    """The ``data`` a step receives: as Keras 3, inputs alone stay unwrapped (a VAE's
+    ``train_step`` uses ``data`` as its images), else (x, y) or (x, y, sample_weight)."""
     x, y, sw = batch
+    if y is None and sw is None and not isinstance(x, (list, tuple)):
+        return x
     return data_mod.pack_x_y_sample_weight(x, y, sw)
 
 
@@ -613,8 +676,10 @@ def _batch_size(x):
 
 
 def _floats(logs) -> dict:
+    """Logs as Python floats, nested dicts flattened, keys sorted (as Keras's
+    ``pythonify_logs``: History and the progress bar list them in that order)."""
     out = {}
-    for k, v in logs.items():
+    for k, v in sorted(logs.items()):
         if isinstance(v, Tensor):
             v = as_array(v)
         if isinstance(v, dict):
@@ -627,9 +692,15 @@ def _floats(logs) -> dict:
     return out
 
 
-def _as_list(logs, metrics):
-    values = [logs[m.name] for m in metrics if m.name in logs]
+def _as_list(logs, names):
+    values = [logs[n] for n in names if n in logs]
+    values += [logs[k] for k in sorted(logs) if k not in names]
     return values[0] if len(values) == 1 else values
+
+
+def _short_repr(value, limit=80):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _to_numpy(out):
