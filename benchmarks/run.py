@@ -33,7 +33,7 @@ ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 
 FRAMEWORKS = ("ember", "tensorflow", "torch", "numpy")
-SECTIONS = ("train", "latency", "predict", "matmul", "import")
+SECTIONS = ("train", "latency", "predict", "matmul", "import", "contention")
 IMPORT_MODULES = ("python", "numpy", "ember", "torch", "tensorflow")  # "python": -c pass
 
 NAMES = {
@@ -574,6 +574,13 @@ def main(argv=None):
         "wall_s": round(time.perf_counter() - started, 1),
     }
     markdown = report(summary, meta)
+    if "contention" in cfg.sections:  # its own script and files: results/contention.{json,md}
+        subprocess.run([sys.executable, str(BENCH_DIR / "contention.py"),
+                        "--results-dir", str(args.results_dir)] + (["--quick"] if q else []),
+                       env=env, check=False)
+        extra = args.results_dir / "contention.md"
+        if extra.exists():
+            markdown += "\n" + extra.read_text()
     payload = {**meta, **summary, "failures": collected.failures, "jobs": collected.jobs}
     write_atomic(args.results_dir / "latest.json", json.dumps(payload, indent=2, default=str))
     write_atomic(args.results_dir / "latest.md", markdown)
