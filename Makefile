@@ -13,11 +13,11 @@ $(VENV)/bin/python:
 
 # Stamps record which extras are installed, so each target installs only once.
 $(VENV)/.stamp-train: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -q -e '.[plot]'
+	$(PIP) install -q -e '.[plot,threads]'
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -q -e '.[dev,reference,plot,h5,onnx,image]'
+	$(PIP) install -q -e '.[dev,reference,plot,h5,onnx,image,tensorboard,threads,rl]'
 	touch $@
 
 # Fashion-MNIST from Debian's package: installed with apt when root, else we say how.

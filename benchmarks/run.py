@@ -33,7 +33,8 @@ ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 
 FRAMEWORKS = ("ember", "tensorflow", "torch", "numpy")
-SECTIONS = ("train", "latency", "predict", "matmul", "import", "cnn")  # cnn: cnn_run.py
+SECTIONS = ("train", "latency", "predict", "matmul", "import", "cnn",  # cnn: cnn_run.py
+            "contention")  # contention: contention.py
 IMPORT_MODULES = ("python", "numpy", "ember", "torch", "tensorflow")  # "python": -c pass
 
 NAMES = {
@@ -597,6 +598,13 @@ def main(argv=None):
             f"{fd['ratio_median']:.2f}× wall, {fd['cpu_ratio_median']:.2f}× CPU time "
             f"({fd['rounds']} interleaved rounds, benchmarks/fit_dataset.py)\n"
             if "ratio_median" in fd else f"unavailable: {fd.get('unavailable')}\n"))
+    if "contention" in cfg.sections:  # its own script and files: results/contention.{json,md}
+        subprocess.run([sys.executable, str(BENCH_DIR / "contention.py"),
+                        "--results-dir", str(args.results_dir)] + (["--quick"] if q else []),
+                       env=env, check=False)
+        extra = args.results_dir / "contention.md"
+        if extra.exists():
+            markdown += "\n" + extra.read_text()
     payload = {**meta, **summary, "failures": collected.failures, "jobs": collected.jobs}
     write_atomic(args.results_dir / "latest.json", json.dumps(payload, indent=2, default=str))
     write_atomic(args.results_dir / "latest.md", markdown)

@@ -439,6 +439,9 @@ def info_cmd(args) -> int:
     print(f"BLAS: {blas.get('name', 'unknown')} {blas.get('version', '')}".rstrip())
     threads = blas.get("threads")
     print(f"BLAS threads: {threads if threads is not None else 'unknown'}")
+    # Speed II: Ember's BLAS thread policy (ember/threads.py)
+    from ember import threads as ember_threads
+    print(f"Ember's matmul threads: {ember_threads.describe()}")
     print(f"CPU cores: {os.cpu_count()}")
     for mod in ("matplotlib", "h5py", "torch"):
         try:

@@ -12,6 +12,7 @@ import builtins
 import numpy as np
 
 from ember import dtypes
+from ember import threads as _threads
 from ember.errors import InvalidArgumentError
 from ember.ops.array import broadcast_to, identity, reshape, transpose
 from ember.record import apply, register_gradient
@@ -689,7 +690,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
             f"(MatMul needs In[0]'s last dimension ({av.shape[-1]}) to equal In[1]'s "
             f"second-to-last ({bv.shape[-2]})).")
     try:
-        value = np.matmul(av, bv)
+        value = _threads.matmul(av, bv)  # one BLAS thread unless large: ember/threads.py
     except ValueError as e:
         raise InvalidArgumentError(f"MatMul: batch dimensions of {list(av.shape)} and "
                                    f"{list(bv.shape)} are incompatible ({e}).") from None

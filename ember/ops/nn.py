@@ -10,6 +10,7 @@ import math as _pymath
 import numpy as np
 
 from ember import random as _random
+from ember import threads as _threads
 from ember.errors import InvalidArgumentError
 from ember.ops.array import expand_dims, one_hot, reshape
 from ember.ops.math import abs as abs_
@@ -390,7 +391,7 @@ def dense(x, kernel, bias=None, activation=None):
                 f"dense: bias must be a {w.dtype.name} vector of shape ({wv.shape[1]},) for a "
                 f"kernel of shape {tuple(wv.shape)}; received {bias.dtype.name} of shape "
                 f"{tuple(bias.shape)}.")
-    z = xv @ wv
+    z = _threads.matmul(xv, wv)  # one BLAS thread unless large: ember/threads.py
     inputs = (x, w)
     if bias is not None:
         z += bias._value

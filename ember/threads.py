@@ -1,0 +1,131 @@
+"""How many BLAS threads Ember's matmuls use: one for small matrices, more only for large ones.
+
+Why: NumPy's OpenBLAS splits every matmul above a tiny size across all cores, and its
+worker threads spin while they wait for each other. When another process holds a core,
+a worker that loses it stalls the whole product for a scheduler time slice (milliseconds),
+and the spinning steals the core the Python thread needs. Measured on a 2-core machine
+under load (`benchmarks/contention.py`, `benchmarks/results/contention.md`): the seed
+MLP's ``128x784 @ 784x128`` took 270 µs on one thread whether or not other processes were
+busy, but with two threads its median went from 0.48 ms to 112 ms with two busy
+processes, and each call burned 30-40x the CPU time of the one-thread call. The small
+matmuls of small-model training gain nothing from a second thread even on a quiet machine
+(< 2x at best, while each call is tens of microseconds), so:
+
+- a matmul of fewer than ``LARGE_MATMUL`` multiply-adds (m·k·n, 2³⁰ ≈ 1024³: about 10 ms
+  on one core, many scheduler slices) runs on **one** BLAS thread;
+- a larger one runs on up to ``blas_threads()`` threads (default: what the BLAS library
+  had when Ember first used it, i.e. ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` if the
+  user set them, otherwise one per core).
+
+The policy is set through ``threadpoolctl`` (the ``threads`` extra) the first time an Ember
+op multiplies matrices (not at ``import ember``, which stays fast), and it changes the
+process's NumPy BLAS pool: after that, NumPy matmuls outside Ember also run on one thread
+until ``set_blas_threads`` or ``threadpoolctl`` says otherwise. No environment variable is
+set. Without threadpoolctl, BLAS keeps its own default (all cores for every matmul):
+``ember info`` says so, and ``pip install threadpoolctl`` or ``OPENBLAS_NUM_THREADS=1``
+restores the policy's behaviour. ``tf.config.threading.set_intra_op_parallelism_threads``
+sets the limit through ``set_blas_threads``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+# Multiply-adds (m·k·n, times the batch of a batched matmul) from which a matmul may use
+# more than one BLAS thread. 1024³: ~10 ms on one core at ~200 GFLOP/s, so one lost
+# time slice (~3-4 ms) costs a fraction of it instead of 100x. Measured on the loaded
+# 2-core box: 2 threads never gained below 1024³ (512³: min 1.4 ms vs 2.7, median 34 ms vs
+# 3.4); at 2048³ they gained 1.3x on the min with the medians equal.
+LARGE_MATMUL = 1 << 30
+
+_UNSET = object()
+_controller = _UNSET  # threadpoolctl's controller of NumPy's BLAS, None if unavailable
+_default = None  # the BLAS thread count found before Ember changed it
+_limit = None  # the most threads a large matmul may use (None: not known)
+_reason = ""  # why the policy is not applied, if it is not
+
+
+def _numpy_blas(controller):
+    """The BLAS libraries NumPy itself loaded (not torch's or another package's)."""
+    blas = controller.select(user_api="blas")
+    root = os.path.dirname(os.path.dirname(np.__file__))
+    own = [c for c in blas.lib_controllers if c.filepath and (
+        os.path.dirname(c.filepath).startswith(os.path.join(root, "numpy")))]
+    return own or list(blas.lib_controllers)
+
+
+def _setup():
+    """Finds NumPy's BLAS and applies the policy: one thread between large matmuls."""
+    global _controller, _default, _limit, _reason
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        _controller, _reason = None, "threadpoolctl is not installed"
+        return
+    libs = _numpy_blas(ThreadpoolController())
+    if not libs:
+        _controller, _reason = None, "threadpoolctl found no BLAS library in this process"
+        return
+    _controller = libs
+    _default = max(int(c.num_threads or 1) for c in libs)
+    if _limit is None:
+        _limit = _default
+    _set(1)
+
+
+def _set(n: int):
+    for c in _controller:
+        c.set_num_threads(n)
+
+
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``np.matmul(a, b, out=out)`` under the thread policy: one thread unless large."""
+    if _controller is _UNSET:
+        _setup()
+    if _controller and _limit > 1:
+        work = a.shape[-2] * a.shape[-1] * b.shape[-1]
+        if a.ndim > 2:
+            work *= int(np.prod(a.shape[:-2]))
+        if work >= LARGE_MATMUL:
+            _set(_limit)
+            try:
+                return np.matmul(a, b, out=out)
+            finally:
+                _set(1)
+    return np.matmul(a, b, out=out)
+
+
+def set_blas_threads(n: int) -> None:
+    """The most BLAS threads a large matmul may use; 0 restores the default.
+
+    ``1`` makes every matmul single-threaded. Called by
+    ``tf.config.threading.set_intra_op_parallelism_threads``.
+    """
+    global _limit
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"set_blas_threads: expected a non-negative integer (0 = the "
+                         f"default); received {n!r}.")
+    if _controller is _UNSET:
+        _setup()
+    _limit = int(n) if n else _default
+
+
+def blas_threads() -> int:
+    """The most BLAS threads a large matmul may use (0 when Ember cannot control BLAS,
+    as TF's ``get_intra_op_parallelism_threads`` says 0 for "the system picks")."""
+    if _controller is _UNSET:
+        _setup()
+    return int(_limit) if _controller else 0
+
+
+def describe() -> str:
+    """One line for ``ember info``: the policy, or why it is not applied."""
+    if _controller is _UNSET:
+        _setup()
+    if not _controller:
+        return (f"BLAS's own default for every matmul ({_reason}; `pip install threadpoolctl` "
+                "or OPENBLAS_NUM_THREADS=1 keeps small models fast on a busy machine)")
+    return (f"1 for matmuls under {LARGE_MATMUL:,} multiply-adds, up to {_limit} above "
+            f"(BLAS default {_default})")
