@@ -149,10 +149,12 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="folder for the pictures")
     args = parser.parse_args(argv)
     (x_train, _), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
-    images = np.concatenate([x_train, x_test])[:args.limit].astype("float32")[..., None] / 255
+    fashion_images = np.concatenate([x_train, x_test], axis=0)[:args.limit]
+    fashion_images = np.expand_dims(fashion_images, -1).astype("float32") / 255
+
     vae = VAE(build_encoder(), build_decoder())
     vae.compile(optimizer=keras.optimizers.Adam())
-    vae.fit(images, epochs=args.epochs, batch_size=128)
+    vae.fit(fashion_images, epochs=args.epochs, batch_size=128)
     if args.out:
         import os
         os.makedirs(args.out, exist_ok=True)
