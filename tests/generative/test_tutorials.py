@@ -285,6 +285,22 @@ def test_dcgan_step_with_two_tapes_checkpoint_and_pictures(images, tmp_path):
     np.testing.assert_array_equal(saved_out, generator(seed, training=False).numpy())
     assert int(g_opt.iterations.numpy()) == int(d_opt.iterations.numpy()) == 16
 
+    # as after a restart: fresh models and optimizers take the saved state; the optimizers
+    # get their moments on their first step and then step as the originals do
+    generator2, discriminator2, g_opt2, d_opt2, train_step2 = _dcgan(dcgan)
+    tf.train.Checkpoint(generator_optimizer=g_opt2, discriminator_optimizer=d_opt2,
+                        generator=generator2, discriminator=discriminator2).restore(
+        tf.train.latest_checkpoint(checkpoint_dir))
+    np.testing.assert_array_equal(saved_out, generator2(seed, training=False).numpy())
+    batch = next(iter(train_dataset))
+    keras.utils.set_random_seed(7)
+    train_step(batch)
+    keras.utils.set_random_seed(7)
+    train_step2(batch)
+    for a, b in zip(generator.weights + discriminator.weights,
+                    generator2.weights + discriminator2.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+
 
 @pytest.mark.slow
 def test_dcgan_samples_approach_the_data(images):
