@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ember import ops
 from ember.keras import activations, constraints, initializers, regularizers
 from ember.keras.layers.layer import InputSpec, Layer
@@ -35,6 +37,10 @@ class Dense(Layer):
                  bias_constraint: Any = None, lora_rank: int | None = None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, float) and units.is_integer():
+            units = int(units)
+        # Keras 2 took int(units): TF's autoencoder tutorial passes
+        # `tf.math.reduce_prod(shape).numpy()`, a NumPy integer (Keras 3 rejects it).
+        if isinstance(units, np.integer):
             units = int(units)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError("Received an invalid value for `units`, expected a positive "
