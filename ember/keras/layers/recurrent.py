@@ -759,9 +759,8 @@ def deserialize(config):
     if found is None:
         raise ValueError(f"Unknown layer class '{name}' in a nested config: define or import "
                          "it before loading.")
-    cfg = dict(config.get("config", {}))
-    cfg.pop("name", None)
-    return found.from_config(cfg)
+    # The nested layer keeps its name ('forward_lstm', 'lstm_cell'), as Keras 3 restores it.
+    return found.from_config(dict(config.get("config", {})))
 
 
 def _takes_training(cell) -> bool:

@@ -24,7 +24,7 @@ _INTERNAL = frozenset({
     "history", "_keras_history", "_initial_weights", "_train_state", "_keras_input",
     "_keras_output", "_input_kt", "_symbolic_output", "_inputs_struct", "_outputs_struct",
     "_loss_tracker", "_compile_config", "loss", "input_spec", "activity_regularizer",
-    "_model", "_call_signature",
+    "_model", "_call_signature", "_input_layer",
 })
 
 
