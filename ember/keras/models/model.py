@@ -91,6 +91,22 @@ class Model(Layer):
         self._compile_config = None
         self._train_state: _FitState | None = None
 
+    def _convert_inputs(self, x):
+        # A model whose Input is declared tf.string (TextVectorization or StringLookup
+        # first) takes text as it is: its text layers convert it.
+        if not isinstance(x, (Tensor, KerasTensor)) and x is not None:
+            try:
+                inputs = self.inputs or []
+            except AttributeError:
+                inputs = []
+            if any(getattr(t.dtype, "name", None) == "string" for t in inputs
+                   if isinstance(t, KerasTensor)):
+                arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object) \
+                    if isinstance(x, (list, tuple, str, bytes)) else None
+                if arr is not None and arr.dtype.kind in "OUS":
+                    return x
+        return super()._convert_inputs(x)
+
     # -- compile ------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
                 loss_weights: list | dict | None = None, metrics: Any = None,

@@ -89,6 +89,14 @@ def _is_optimizer(value):
 
 def entries(model, include_optimizer=True) -> list:
     """``(path, name, variables)`` for the model, its layers and its optimizer."""
+    return [(path, obj.name, variables)
+            for path, obj, variables in walk(model, include_optimizer)]
+
+
+def walk(model, include_optimizer=True) -> list:
+    """``(path, object, variables)`` for the model, its layers and its optimizer, in
+    Keras 3's order: the objects whose assets (a lookup layer's vocabulary) go to
+    ``assets/<path>/`` of a ``.keras`` file, and the variables of each."""
     from ember.keras.layers.layer import Layer
 
     out, visited = [], set()
@@ -99,9 +107,9 @@ def entries(model, include_optimizer=True) -> list:
         visited.add(id(obj))
         if _is_optimizer(obj):
             if include_optimizer:
-                out.append((path, obj.name, optimizer_variables(obj, model)))
+                out.append((path, obj, optimizer_variables(obj, model)))
             return
-        out.append((path, obj.name, own_variables(obj)))
+        out.append((path, obj, own_variables(obj)))
         for attr, child in _children(obj):
             child_path = f"{path}/{attr}" if path else attr
             if isinstance(child, Layer) or _is_optimizer(child):
