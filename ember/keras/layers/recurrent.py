@@ -808,6 +808,9 @@ class _CellLayer(RNN):
         for key in ("name", "trainable", "dtype", "batch_input_shape"):
             cell_config.pop(key, None)
         config.update(cell_config)
+        config["activity_regularizer"] = _ser(regularizers, self.activity_regularizer)
+        if type(self).__name__ == "SimpleRNN" and config.get("seed") is None:
+            config.pop("seed", None)  # Keras 3's SimpleRNN.get_config has no seed
         return config
 
 

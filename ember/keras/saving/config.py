@@ -266,7 +266,8 @@ def _build_config(layer):
         return None
     try:
         params = [p for p in inspect.signature(layer.build).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                  and p.default is inspect.Parameter.empty]
     except (TypeError, ValueError):
         params = []
     if len(params) > 1:  # Keras would call build(input_shape) alone and fail
