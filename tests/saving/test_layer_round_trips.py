@@ -9,7 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 
-import ember  # noqa: F401
+import ember
 from ember import keras
 
 L = keras.layers
@@ -254,3 +254,23 @@ def test_weights_files_and_checkpoints_restore_every_family(suffix, tmp_path):
             twin.load_weights(tmp_path / f"{name}{suffix}")
         for got, ref in zip(_outputs(twin, x), want, strict=True):
             np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("pad", [False, True])
+def test_adapted_tf_idf_keeps_its_idf_table_where_keras_keeps_it(tmp_path, pad):
+    pytest.importorskip("h5py")
+    tv = L.TextVectorization(max_tokens=12, output_mode="tf_idf", pad_to_max_tokens=pad)
+    tv.adapt(["the cat sat", "the dog ran", "a cat ran the"])
+    model = _seq((), tv, dtype="string")
+    x = np.array(["the cat", "zebra dog"])
+    model.save(tmp_path / "t.keras")
+    paths = _weight_paths(tmp_path / "t.keras")
+    assert paths == ["layers/text_vectorization/_lookup_layer/vars/idf_weights",
+                     "layers/text_vectorization/vars/idf_weights"]
+    loaded = keras.models.load_model(tmp_path / "t.keras")
+    np.testing.assert_allclose(_outputs(loaded, x)[0], _outputs(model, x)[0])
+    twin = _seq((), L.TextVectorization(max_tokens=12, output_mode="tf_idf",
+                                        pad_to_max_tokens=pad), dtype="string")
+    model.save_weights(tmp_path / "t.weights.h5")
+    twin.load_weights(tmp_path / "t.weights.h5")  # the idf table, as Keras's load_weights
+    np.testing.assert_array_equal(twin.layers[0]._lookup_layer._idf, tv._lookup_layer._idf)

@@ -624,12 +624,24 @@ class _IndexLookup(Layer):
             except ValueError as e:
                 raise ValueError(f"{type(self).__name__} '{self.name}': vocabulary.txt holds a "
                                  f"token that is not an integer ({e}).") from None
-        if self.output_mode == "tf_idf":
-            raise ValueError(f"{type(self).__name__} '{self.name}': an adapted tf_idf "
-                             "vocabulary's idf weights are not read from model files by this "
-                             "version of Ember; pass vocabulary= and idf_weights= instead.")
-        if len(lines) > self._token_start_index():
+        if len(lines) <= self._token_start_index():
+            return  # saved before adapt: special tokens only
+        if self.output_mode != "tf_idf":
             self.set_vocabulary(lines)
+        elif self._idf is None or len(self._idf) < len(lines):
+            raise ValueError(f"{type(self).__name__} '{self.name}': the file has a tf_idf "
+                             "vocabulary but no idf_weights of its length.")
+        else:  # the weights, restored first, hold the idf table (padded as it was)
+            self.set_vocabulary(lines, idf_weights=self._idf[:len(lines)])
+
+    def _saved_arrays(self) -> dict:
+        """State kept beside the variables in a weights file, as Keras 3 keeps it: the idf
+        table of a tf_idf layer at ``vars/idf_weights`` (None: nothing to write yet)."""
+        return {"idf_weights": self._idf} if self.output_mode == "tf_idf" else {}
+
+    def _restore_arrays(self, arrays: dict):
+        if "idf_weights" in arrays:
+            self._idf = np.asarray(arrays["idf_weights"], np.float32).ravel()
 
     def get_config(self):
         config = super().get_config()
@@ -967,6 +979,12 @@ class TextVectorization(Layer):
 
     def load_assets(self, dir_path):
         self._lookup_layer.load_assets(dir_path)
+
+    def _saved_arrays(self) -> dict:
+        return self._lookup_layer._saved_arrays()  # Keras 3 writes them here too
+
+    def _restore_arrays(self, arrays: dict):
+        self._lookup_layer._restore_arrays(arrays)
 
     def compute_output_shape(self, input_shape):
         if self._output_mode == "int":

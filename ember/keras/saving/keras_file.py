@@ -118,13 +118,19 @@ def _load_assets(model, assets, filepath):
                                      f"{e}).") from None
 
 
-def write_h5_entries(f, entries):
-    """Writes ``state_tree.entries`` into an open h5py File, as Keras 3's H5IOStore."""
+def write_h5_entries(f, entries, extras=()):
+    """Writes ``state_tree.entries`` (and ``state_tree.saved_arrays``) into an open h5py
+    File, as Keras 3's H5IOStore."""
     for path, name, variables in entries:
         group = f.require_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = name
         for i, v in enumerate(variables):
             group.create_dataset(str(i), data=np.array(as_array(v)))
+    for path, _, arrays in extras:
+        group = f.require_group(f"{path}/vars" if path else "vars")
+        for key, array in arrays.items():
+            if array is not None:
+                group.create_dataset(key, data=np.asarray(array))
 
 
 def _weights_h5(model, include_optimizer):
@@ -134,7 +140,8 @@ def _weights_h5(model, include_optimizer):
         raise ImportError("Writing .keras files needs h5py: pip install 'ember[h5]'.") from None
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
-        write_h5_entries(f, state_tree.entries(model, include_optimizer=include_optimizer))
+        write_h5_entries(f, state_tree.entries(model, include_optimizer=include_optimizer),
+                         state_tree.saved_arrays(model))
     return buf.getvalue()
 
 
@@ -278,6 +285,17 @@ def assign_entries(model, stored, filepath, include_optimizer=True, skip_mismatc
                 raise ModelFileError(f"{filepath}: {key} holds {arr.dtype} data for a "
                                      f"{current.dtype} variable.")
             plan.append((v, arr))
+    restores = []
+    for path, obj, arrays in state_tree.saved_arrays(model):
+        prefix = f"{path}/vars" if path else "vars"
+        found = {key: stored[f"{prefix}/{key}"] for key in arrays if f"{prefix}/{key}" in stored}
+        for key, arr in found.items():
+            if arr.ndim != 1 or arr.dtype.kind not in "fiu":
+                raise ModelFileError(f"{filepath}: {prefix}/{key} of layer '{obj.name}' must "
+                                     f"be a 1-D numeric array; it is {arr.dtype} of shape "
+                                     f"{arr.shape}.")
+        if found:
+            restores.append((obj, found))
     if missing and not skip_mismatch:
         keys = ", ".join(f"'{k}' (layer '{n}')" for k, n in missing[:5])
         raise ModelFileError(f"{filepath} does not match model '{model.name}': it has no "
@@ -285,4 +303,6 @@ def assign_entries(model, stored, filepath, include_optimizer=True, skip_mismatc
                              f"{sorted(stored)[:8]}.")
     for v, arr in plan:
         v.assign(arr.astype(as_array(v).dtype, copy=False))
+    for obj, found in restores:
+        obj._restore_arrays(found)
 

@@ -135,6 +135,14 @@ def walk(model, include_optimizer=True) -> list:
     return out
 
 
+def saved_arrays(model) -> list:
+    """``(path, object, {key: array or None})`` for the objects that keep state beside
+    their variables (``_saved_arrays()``: a tf_idf lookup's ``idf_weights``), stored at
+    ``<path>/vars/<key>`` as Keras 3's ``save_own_variables`` stores it."""
+    return [(path, obj, obj._saved_arrays()) for path, obj, _ in walk(model, False)
+            if callable(getattr(obj, "_saved_arrays", None))]
+
+
 def _unique(name, used):
     if name in used:
         used[name] += 1
