@@ -274,3 +274,31 @@ def test_adapted_tf_idf_keeps_its_idf_table_where_keras_keeps_it(tmp_path, pad):
     model.save_weights(tmp_path / "t.weights.h5")
     twin.load_weights(tmp_path / "t.weights.h5")  # the idf table, as Keras's load_weights
     np.testing.assert_array_equal(twin.layers[0]._lookup_layer._idf, tv._lookup_layer._idf)
+
+
+def test_nested_layer_configs_written_by_keras_load():
+    """Keras 3 writes nested layers with its own keys (quantization_config, DTypePolicy
+    dicts): they are cleaned as top-level layers' are, then built by the wrapper."""
+    policy = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+              "registered_name": None}
+    dense = {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
+             "build_config": {"input_shape": [None, 4]},
+             "config": {"name": "dense_7", "trainable": True, "dtype": policy, "units": 3,
+                        "activation": "linear", "use_bias": True,
+                        "kernel_initializer": {"module": "keras.initializers",
+                                               "class_name": "GlorotUniform",
+                                               "config": {"seed": None}, "registered_name": None},
+                        "bias_initializer": "zeros", "kernel_regularizer": None,
+                        "bias_regularizer": None, "kernel_constraint": None,
+                        "bias_constraint": None, "quantization_config": None}}
+    config = {"module": "keras.layers", "class_name": "TimeDistributed", "registered_name": None,
+              "config": {"name": "time_distributed", "trainable": True, "dtype": policy,
+                         "layer": dense}}
+    layer = keras.saving.deserialize_keras_object(config)
+    assert type(layer.layer).__name__ == "Dense" and layer.layer.name == "dense_7"
+    assert layer(SEQ).shape == (3, 6, 3)
+    lam = {**dense, "class_name": "Lambda",
+           "config": {"name": "l", "function": {"class_name": "__lambda__", "config": {}}}}
+    with pytest.raises(ValueError, match="lambda"):
+        keras.saving.deserialize_keras_object({**config, "config": {**config["config"],
+                                                                     "layer": lam}})
