@@ -302,3 +302,19 @@ def test_nested_layer_configs_written_by_keras_load():
     with pytest.raises(ValueError, match="lambda"):
         keras.saving.deserialize_keras_object({**config, "config": {**config["config"],
                                                                      "layer": lam}})
+
+
+def test_models_with_a_string_input_take_text_beside_numbers(tmp_path):
+    tv = L.TextVectorization(max_tokens=10, output_sequence_length=4)
+    tv.adapt(["the cat sat", "the dog ran", "a cat ran"])
+    text, num = keras.Input((), dtype="string"), keras.Input((2,))
+    h = L.Concatenate()([L.Flatten()(L.Embedding(10, 3)(tv(text))), num])
+    model = keras.Model([text, num], L.Dense(1)(h))
+    xs = [np.array(["the cat", "zebra"]), np.ones((2, 2), "float64")]
+    want = _outputs(model, xs)[0]
+    assert want.shape == (2, 1) and want.dtype == np.float32
+    model.save(tmp_path / "mixed.keras")
+    np.testing.assert_allclose(_outputs(keras.models.load_model(tmp_path / "mixed.keras"),
+                                        xs)[0], want, rtol=1e-6)
+    with pytest.raises(TypeError, match="expects numeric input"):
+        MODELS["recurrent"][0]()(np.array([["a"]]))  # a numeric model still says so

@@ -92,19 +92,30 @@ class Model(Layer):
         self._train_state: _FitState | None = None
 
     def _convert_inputs(self, x):
-        # A model whose Input is declared tf.string (TextVectorization or StringLookup
-        # first) takes text as it is: its text layers convert it.
-        if not isinstance(x, (Tensor, KerasTensor)) and x is not None:
+        # A model with an Input declared tf.string (TextVectorization or StringLookup first)
+        # takes text as it is, for its text layers to convert; other inputs as usual.
+        try:
+            inputs = self.inputs or []
+        except AttributeError:
+            inputs = []
+        if not any(isinstance(t, KerasTensor) and t.dtype.name == "string" for t in inputs):
+            return super()._convert_inputs(x)
+        return self._text_or_numbers(x)
+
+    def _text_or_numbers(self, x):
+        if isinstance(x, dict):
+            return {k: self._text_or_numbers(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)) and any(isinstance(v, (np.ndarray, Tensor, list, tuple,
+                                                                dict)) for v in x):
+            if not all(isinstance(v, (list, tuple)) for v in x):  # one array per input
+                return type(x)(self._text_or_numbers(v) for v in x)
+        if isinstance(x, (np.ndarray, list, tuple, str, bytes)):
             try:
-                inputs = self.inputs or []
-            except AttributeError:
-                inputs = []
-            if any(getattr(t.dtype, "name", None) == "string" for t in inputs
-                   if isinstance(t, KerasTensor)):
-                arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object) \
-                    if isinstance(x, (list, tuple, str, bytes)) else None
-                if arr is not None and arr.dtype.kind in "OUS":
-                    return x
+                kind = np.asarray(x).dtype.kind
+            except ValueError:
+                kind = "O"
+            if kind in "USO":
+                return x
         return super()._convert_inputs(x)
 
     # -- compile ------------------------------------------------------------------------
