@@ -105,10 +105,10 @@ class Model(Layer):
     def _text_or_numbers(self, x):
         if isinstance(x, dict):
             return {k: self._text_or_numbers(v) for k, v in x.items()}
-        if isinstance(x, (list, tuple)) and any(isinstance(v, (np.ndarray, Tensor, list, tuple,
-                                                                dict)) for v in x):
-            if not all(isinstance(v, (list, tuple)) for v in x):  # one array per input
-                return type(x)(self._text_or_numbers(v) for v in x)
+        arrays = (np.ndarray, Tensor, list, tuple, dict)
+        if isinstance(x, (list, tuple)) and any(isinstance(v, arrays) for v in x) \
+                and not all(isinstance(v, (list, tuple)) for v in x):  # one array per input
+            return type(x)(self._text_or_numbers(v) for v in x)
         if isinstance(x, (np.ndarray, list, tuple, str, bytes)):
             try:
                 kind = np.asarray(x).dtype.kind
