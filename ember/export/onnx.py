@@ -128,6 +128,10 @@ def _average(g, layer, xs):
 
 
 def _embedding(g, layer, x):
+    if getattr(layer, "mask_zero", False):
+        raise ONNXExportError(f"layer '{layer.name}' (Embedding): mask_zero=True is not "
+                              "exported (ONNX has no Keras masks, so the layers after it would "
+                              "give other results); export a model without the mask.")
     ids = g.op("Cast", [x], "ids", to=7)  # int64
     return g.op("Gather", [g.const(as_array(layer.embeddings), "embeddings"), ids], "gather")
 
@@ -568,7 +572,7 @@ def export(model, filepath, opset: int = OPSET) -> str:
         dims = ["batch"] + [d if d is not None else f"d{j}" for j, d in enumerate(kt.shape[1:])]
         dtype = np.dtype(kt.dtype.name)
         if isinstance(model, Sequential) and calls and not calls[0][0]._casts_ints:
-            dtype = np.dtype("int32")  # ids for an Embedding (Sequential keeps no Input dtype)
+            dtype = np.dtype("int32")  # ids for an Embedding, even after a float Input
         elem = helper.np_dtype_to_tensor_dtype(dtype)
         graph_inputs.append(helper.make_tensor_value_info(name, elem, dims))
         values[id(kt)] = name

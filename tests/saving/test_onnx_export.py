@@ -162,3 +162,11 @@ def test_attention_with_masks_or_scores_is_refused_by_name(tmp_path):
                                                                            name="td")])
     with pytest.raises(ValueError, match="td.*Conv1D"):
         ember.export.onnx(wrapped, tmp_path / "y.onnx")
+
+
+def test_masked_embedding_is_refused_rather_than_exported_wrong(tmp_path):
+    m = keras.Sequential([keras.Input((5,), dtype="int32"),
+                          L.Embedding(10, 3, mask_zero=True, name="emb"), L.LSTM(2)])
+    with pytest.raises(ValueError, match="emb.*mask_zero"):
+        ember.export.onnx(m, tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
