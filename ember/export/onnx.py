@@ -7,10 +7,13 @@ Dense (with its activation), Activation, ReLU, LeakyReLU, ELU, Softmax, Dropout 
 identity-at-inference layers, Flatten, Reshape, Permute, RepeatVector, Add, Subtract,
 Multiply, Average, Maximum, Minimum, Concatenate, Embedding, LSTM/GRU/SimpleRNN layers
 with their default activations (one direction, ``return_sequences`` either way, no
-masking), and, when present, Conv1D/2D/3D (channels_last, ungrouped), Max/Average
-pooling, global pooling, BatchNormalization (inference: moving statistics) and
-LayerNormalization (last axis). Any other layer is refused with an error naming it;
-subclassed models (whose ``call`` is Python code) are refused too.
+masking), and, when present, Conv1D/2D/3D (channels_last, ungrouped), Conv2DTranspose,
+DepthwiseConv2D, SeparableConv2D, Max/Average pooling, global pooling, BatchNormalization
+(inference: moving statistics), LayerNormalization (last axis), ZeroPadding2D,
+Cropping2D, UpSampling2D (nearest), Rescaling, the random augmentation layers (identity at
+inference), MultiHeadAttention (sequence axis, no masks), Attention, AdditiveAttention
+and TimeDistributed over per-step layers. Any other layer is refused with an error naming
+it; subclassed models (whose ``call`` is Python code) are refused too.
 """
 
 from __future__ import annotations
@@ -125,6 +128,10 @@ def _average(g, layer, xs):
 
 
 def _embedding(g, layer, x):
+    if getattr(layer, "mask_zero", False):
+        raise ONNXExportError(f"layer '{layer.name}' (Embedding): mask_zero=True is not "
+                              "exported (ONNX has no Keras masks, so the layers after it would "
+                              "give other results); export a model without the mask.")
     ids = g.op("Cast", [x], "ids", to=7)  # int64
     return g.op("Gather", [g.const(as_array(layer.embeddings), "embeddings"), ids], "gather")
 
@@ -227,6 +234,176 @@ def _conv(g, layer, x):
     return _activation(g, layer.activation, y, f"layer '{layer.name}'")
 
 
+def _conv_transpose(g, layer, x):
+    """Conv2DTranspose as ONNX ConvTranspose: the pads are those of the convolution it
+    transposes, and ``output_padding`` the rows that convolution's stride skipped."""
+    _channels_last(layer)
+    shape = getattr(layer, "_build_shape", None)
+    if shape is None or any(d is None for d in shape[1:3]):
+        raise ONNXExportError(f"layer '{layer.name}' (Conv2DTranspose): exported only with a "
+                              "known input height and width.")
+    from ember.ops import conv as conv_ops
+    out = layer._out_spatial(tuple(shape[1:3]))
+    _, _, pads = conv_ops._geometry(layer.name, (1, *out, layer.filters), *layer.kernel_size,
+                                    layer.strides, layer.dilation_rate,
+                                    (layer.padding, layer.padding))
+    extra = []
+    for size, o, k, s, d, (b, a) in zip(shape[1:3], out, layer.kernel_size, layer.strides,
+                                        layer.dilation_rate, pads):
+        extra.append(o + b + a - ((k - 1) * d + 1) - s * (size - 1))
+    kernel = np.asarray(as_array(layer.kernel))  # (kh, kw, out, in) -> (in, out, kh, kw)
+    inputs = [_to_channels_first(g, x, 2), g.const(np.transpose(kernel, (3, 2, 0, 1)), "W")]
+    if layer.use_bias:
+        inputs.append(g.const(np.asarray(as_array(layer.bias)), "B"))
+    y = g.op("ConvTranspose", inputs, "conv_transpose", kernel_shape=list(layer.kernel_size),
+             strides=list(layer.strides), dilations=list(layer.dilation_rate),
+             pads=[pads[0][0], pads[1][0], pads[0][1], pads[1][1]], output_padding=extra)
+    y = _to_channels_last(g, y, 2)
+    return _activation(g, layer.activation, y, f"layer '{layer.name}'")
+
+
+def _depthwise_conv(g, layer, x, kernel, bias, base):
+    """A depthwise convolution as a grouped ONNX Conv: Keras's (kh, kw, C, m) kernel gives
+    output channel c·m + j from input channel c, as ONNX's groups of m outputs do."""
+    kh, kw, c, m = kernel.shape
+    w = np.transpose(kernel.reshape(kh, kw, c * m), (2, 0, 1))[:, None]
+    inputs = [x, g.const(w, "W")] + ([g.const(bias, "B")] if bias is not None else [])
+    return g.op("Conv", inputs, base, kernel_shape=[kh, kw], strides=list(layer.strides),
+                dilations=list(layer.dilation_rate), group=c, **_pad_attrs(layer))
+
+
+def _depthwise(g, layer, x):
+    _channels_last(layer)
+    bias = np.asarray(as_array(layer.bias)) if layer.use_bias else None
+    y = _depthwise_conv(g, layer, _to_channels_first(g, x, 2),
+                        np.asarray(as_array(layer.kernel)), bias, "depthwise")
+    return _activation(g, layer.activation, _to_channels_last(g, y, 2), f"layer '{layer.name}'")
+
+
+def _separable(g, layer, x):
+    _channels_last(layer)
+    y = _depthwise_conv(g, layer, _to_channels_first(g, x, 2),
+                        np.asarray(as_array(layer.depthwise_kernel)), None, "depthwise")
+    pointwise = np.asarray(as_array(layer.pointwise_kernel))  # (1, 1, C·m, F)
+    inputs = [y, g.const(np.transpose(pointwise, (3, 2, 0, 1)), "W")]
+    if layer.use_bias:
+        inputs.append(g.const(np.asarray(as_array(layer.bias)), "B"))
+    y = g.op("Conv", inputs, "pointwise", kernel_shape=[1, 1])
+    return _activation(g, layer.activation, _to_channels_last(g, y, 2), f"layer '{layer.name}'")
+
+
+def _zero_padding(g, layer, x):
+    _channels_last(layer)
+    (t, b), (left, r) = layer.padding
+    return g.op("Pad", [x, g.const(np.array([0, t, left, 0, 0, b, r, 0], np.int64))], "pad")
+
+
+def _cropping(g, layer, x):
+    _channels_last(layer)
+    (t, b), (left, r) = layer.cropping
+    big = np.iinfo(np.int64).max
+    ends = np.array([big if b == 0 else -b, big if r == 0 else -r], np.int64)
+    return g.op("Slice", [x, g.const(np.array([t, left], np.int64)), g.const(ends),
+                          g.const(np.array([1, 2], np.int64))], "crop")
+
+
+def _upsampling(g, layer, x):
+    _channels_last(layer)
+    if layer.interpolation != "nearest":
+        raise ONNXExportError(f"layer '{layer.name}' (UpSampling2D): only "
+                              "interpolation='nearest' is exported.")
+    reps = np.array([1, *layer.size, 1], np.float32)
+    return g.op("Resize", [x, "", g.const(reps, "scales")], "upsample", mode="nearest",
+                nearest_mode="floor", coordinate_transformation_mode="asymmetric")
+
+
+def _rescaling(g, layer, x):
+    y = g.op("Mul", [x, g.const(np.asarray(layer.scale, np.float32), "scale")], "rescale")
+    if np.any(layer.offset):
+        y = g.op("Add", [y, g.const(np.asarray(layer.offset, np.float32), "offset")], "offset")
+    return y
+
+
+def _projection(g, dense, x, in_dims):
+    """Keras's EinsumDense (a MultiHeadAttention projection) as MatMul + Add on the last
+    ``in_dims`` axes flattened; the result keeps them flattened."""
+    kernel = np.asarray(as_array(dense.kernel))
+    n_in = int(np.prod(kernel.shape[:in_dims]))
+    y = g.op("MatMul", [x, g.const(kernel.reshape(n_in, -1), "kernel")], "proj")
+    if dense.bias is not None:
+        y = g.op("Add", [y, g.const(np.asarray(as_array(dense.bias)).ravel(), "bias")], "bias")
+    return y
+
+
+def _split_heads(g, x, heads, perm):
+    y = g.op("Reshape", [x, g.const(np.array([0, 0, heads, -1], np.int64))], "heads")
+    return g.op("Transpose", [y], "heads_t", perm=perm)
+
+
+def _multi_head_attention(g, layer, xs):
+    """Self- or cross-attention over the sequence axis of (batch, time, features) inputs,
+    without masks: the four projections, scaled dot products, softmax, weighted sum."""
+    q_in, v_in, k_in = xs
+    where = f"layer '{layer.name}' (MultiHeadAttention)"
+    if layer.attention_axes != (1,) or getattr(layer, "_use_gate", False):
+        raise ONNXExportError(f"{where}: only attention over the sequence axis of rank-3 "
+                              "inputs, without use_gate, is exported.")
+    h = layer.num_heads
+    q = _split_heads(g, _projection(g, layer.query_dense, q_in, 1), h, [0, 2, 1, 3])
+    k = _split_heads(g, _projection(g, layer.key_dense, k_in, 1), h, [0, 2, 3, 1])
+    v = _split_heads(g, _projection(g, layer.value_dense, v_in, 1), h, [0, 2, 1, 3])
+    q = g.op("Mul", [q, g.const(np.float32(1.0 / np.sqrt(layer.key_dim)))], "scaled")
+    weights = g.op("Softmax", [g.op("MatMul", [q, k], "scores")], "weights", axis=-1)
+    out = g.op("Transpose", [g.op("MatMul", [weights, v], "attend")], "merge", perm=[0, 2, 1, 3])
+    out = g.op("Reshape", [out, g.const(np.array([0, 0, -1], np.int64))], "merged")
+    y = _projection(g, layer.output_dense, out, 2)
+    shape = np.asarray(as_array(layer.output_dense.kernel)).shape[2:]
+    if len(shape) > 1:
+        y = g.op("Reshape", [y, g.const(np.array([0, 0, *shape], np.int64))], "out_shape")
+    return y
+
+
+def _attention(g, layer, xs):
+    """Keras's Attention (dot scores) and AdditiveAttention, without masks."""
+    q, v = xs[0], xs[1]
+    k = xs[2] if len(xs) > 2 else v
+    kind = type(layer).__name__
+    if kind == "AdditiveAttention" or layer.score_mode == "concat":
+        s = g.op("Add", [g.op("Unsqueeze", [q, g.const(np.array([-2], np.int64))], "q"),
+                         g.op("Unsqueeze", [k, g.const(np.array([-3], np.int64))], "k")], "qk")
+        if kind == "Attention" and layer.scale is not None:
+            s = g.op("Mul", [s, g.const(np.asarray(as_array(layer.scale)), "scale")], "scaled")
+        s = g.op("Tanh", [s], "tanh")
+        if kind == "AdditiveAttention" and layer.scale is not None:
+            s = g.op("Mul", [s, g.const(np.asarray(as_array(layer.scale)), "scale")], "scaled")
+        scores = g.op("ReduceSum", [s, g.const(np.array([-1], np.int64))], "scores", keepdims=0)
+        if kind == "Attention":
+            scores = g.op("Mul", [scores, g.const(np.asarray(as_array(
+                layer.concat_score_weight)), "weight")], "weighted")
+    else:
+        kt = g.op("Transpose", [k], "key_t", perm=[0, 2, 1])
+        scores = g.op("MatMul", [q, kt], "scores")
+        if layer.scale is not None:
+            scores = g.op("Mul", [scores, g.const(np.asarray(as_array(layer.scale)), "scale")],
+                          "scaled")
+    weights = g.op("Softmax", [scores], "weights", axis=-1)
+    return g.op("MatMul", [weights, v], "attend")
+
+
+# Per-step layers TimeDistributed can hand its (batch, time, ...) input to unchanged.
+_PER_LAST_AXIS = ("Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Dropout",
+                  "Identity", "LayerNormalization", "BatchNormalization")
+
+
+def _time_distributed(g, layer, x):
+    inner = layer.layer
+    if type(inner).__name__ not in _PER_LAST_AXIS:
+        raise ONNXExportError(f"layer '{layer.name}' (TimeDistributed): only wrapped layers "
+                              f"that act on the last axis ({', '.join(_PER_LAST_AXIS)}) are "
+                              f"exported; it wraps {type(inner).__name__}.")
+    return _convert_layer(g, inner, x)
+
+
 def _pool(op_type):
     def convert(g, layer, x):
         _channels_last(layer)
@@ -282,7 +459,14 @@ _BY_NAME = {"Conv1D": _conv, "Conv2D": _conv, "Conv3D": _conv,
             "GlobalAveragePooling2D": _global_pool("ReduceMean", 2),
             "GlobalMaxPooling1D": _global_pool("ReduceMax", 1),
             "GlobalMaxPooling2D": _global_pool("ReduceMax", 2),
-            "BatchNormalization": _batch_norm, "LayerNormalization": _layer_norm}
+            "BatchNormalization": _batch_norm, "LayerNormalization": _layer_norm,
+            "Conv2DTranspose": _conv_transpose, "DepthwiseConv2D": _depthwise,
+            "SeparableConv2D": _separable, "ZeroPadding2D": _zero_padding,
+            "Cropping2D": _cropping, "UpSampling2D": _upsampling, "Rescaling": _rescaling,
+            "MultiHeadAttention": _multi_head_attention, "Attention": _attention,
+            "AdditiveAttention": _attention, "TimeDistributed": _time_distributed}
+# Tensors a layer takes as keywords in a functional model, after its first input.
+_TENSOR_KWARGS = {"MultiHeadAttention": ("value", "key")}
 
 
 def _converters():
@@ -318,7 +502,8 @@ def _converters():
         if hasattr(L, name):
             table[getattr(L, name)] = convert
     for name in ("GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D",
-                 "SpatialDropout2D", "ActivityRegularization"):
+                 "SpatialDropout2D", "ActivityRegularization", "RandomFlip", "RandomRotation",
+                 "RandomZoom", "RandomTranslation", "RandomContrast"):
         if hasattr(L, name):
             table[getattr(L, name)] = lambda g, lay, x: x
     return table
@@ -349,11 +534,21 @@ def _graph_calls(model):
             x = None
         return calls, [model._input_kt], None
     if isinstance(model, Functional):
-        calls = [(node.layer, node.inputs, node.outputs) for node in model._nodes]
+        calls = []
         for node in model._nodes:
-            if node.args or any(k != "training" for k in node.kwargs):
-                raise ONNXExportError(f"layer '{node.layer.name}' is called with extra "
-                                      "arguments; not exported.")
+            tensors = _TENSOR_KWARGS.get(type(node.layer).__name__, ())
+            extra = [k for k, v in node.kwargs.items()
+                     if k != "training" and k not in tensors and v not in (None, False)]
+            if node.args or extra:
+                raise ONNXExportError(f"layer '{node.layer.name}' is called with "
+                                      f"{', '.join(extra) or 'extra positional arguments'}"
+                                      " (masks, scores, ...); not exported.")
+            ins = node.inputs
+            if tensors:  # MultiHeadAttention(query, value=..., key=...): [q, v, k]
+                value = node.kwargs.get("value")
+                key = node.kwargs.get("key")
+                ins = [ins, value, value if key is None else key]
+            calls.append((node.layer, ins, node.outputs))
         return calls, model.inputs, model._outputs_struct
     raise ONNXExportError(f"Model '{model.name}' ({type(model).__name__}) is a subclassed "
                           "model whose call() is Python code; export a Sequential or "
@@ -377,7 +572,7 @@ def export(model, filepath, opset: int = OPSET) -> str:
         dims = ["batch"] + [d if d is not None else f"d{j}" for j, d in enumerate(kt.shape[1:])]
         dtype = np.dtype(kt.dtype.name)
         if isinstance(model, Sequential) and calls and not calls[0][0]._casts_ints:
-            dtype = np.dtype("int32")  # ids for an Embedding (Sequential keeps no Input dtype)
+            dtype = np.dtype("int32")  # ids for an Embedding, even after a float Input
         elem = helper.np_dtype_to_tensor_dtype(dtype)
         graph_inputs.append(helper.make_tensor_value_info(name, elem, dims))
         values[id(kt)] = name

@@ -55,8 +55,8 @@ from ember.keras.losses import (  # noqa: F401 - Keras re-exports these as metri
     squared_hinge,
 )
 from ember.keras.losses import squeeze_or_expand_to_same_rank as _align
-from ember.keras.losses.serialization import unknown_identifier
 from ember.keras.naming import auto_name, to_snake_case
+from ember.keras.saving import named_objects
 from ember.keras.settings import epsilon, floatx
 from ember.record import RECORDING
 from ember.tensor import Tensor, Variable, as_array, convert_to_tensor
@@ -1001,40 +1001,13 @@ def _functions():
 
 def serialize(metric):
     """A metric as a config dict (Keras 3's layout); a string stays a string."""
-    if metric is None or isinstance(metric, str):
-        return metric
-    if isinstance(metric, Metric):
-        return {"module": "keras.metrics", "class_name": type(metric).__name__,
-                "config": metric.get_config(), "registered_name": None}
-    if inspect.isfunction(metric):
-        return {"module": "keras.metrics", "class_name": "function",
-                "config": metric.__name__, "registered_name": "function"}
-    raise ValueError(f"Cannot serialize metric {metric!r}: expected a Metric instance, a "
-                     "metric function or a name.")
+    return named_objects.serialize(metric, kind="metric", module="keras.metrics", base=Metric)
 
 
 def deserialize(config, custom_objects=None):
     """The metric (or metric function) that ``serialize`` described."""
-    custom = custom_objects or {}
-    if isinstance(config, str):
-        if config in custom:
-            obj = custom[config]
-            return obj() if inspect.isclass(obj) else obj
-        return get(config)
-    if isinstance(config, dict):
-        class_name = config.get("class_name")
-        if class_name == "function":
-            name = config.get("config")
-            fns = {**_functions(), **custom}
-            if name not in fns:
-                raise unknown_identifier("metric function", name, fns)
-            return fns[name]
-        objects = {**ALL_OBJECTS_DICT, **custom}
-        cls = objects.get(class_name)
-        if cls is None or not inspect.isclass(cls):
-            raise unknown_identifier("metric", class_name, objects)
-        return cls.from_config(config.get("config") or {})
-    raise ValueError(f"Could not interpret serialized metric: {config!r}")
+    return named_objects.deserialize(config, custom_objects, kind="metric",
+                                     classes=ALL_OBJECTS_DICT, functions=_functions(), get=get)
 
 
 def get(identifier):
@@ -1044,21 +1017,11 @@ def get(identifier):
     'accuracy'/'acc' depend on the labels' shapes: ``compile`` resolves them with
     ``get_metric``. An unknown name raises a ValueError suggesting the closest known one.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise unknown_identifier("metric", identifier,
-                                   [*ALL_OBJECTS_DICT, "accuracy", "acc", "crossentropy"])
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Expected a "
-                     "metric name, a Metric instance, a function or a config dict.")
+    return named_objects.get(identifier, kind="metric", objects=ALL_OBJECTS_DICT,
+                             deserialize=deserialize,
+                             names=[*ALL_OBJECTS_DICT, "accuracy", "acc", "crossentropy"],
+                             expected="a metric name, a Metric instance, a function or a "
+                                      "config dict")
 
 
 def _is_binary_loss(loss) -> bool:

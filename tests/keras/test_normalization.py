@@ -35,7 +35,9 @@ def test_layer_norm_weights_and_defaults_as_keras():
     np.testing.assert_array_equal(ln.gamma.numpy(), np.ones(6))
     np.testing.assert_array_equal(ln.beta.numpy(), np.zeros(6))
     cfg = ln.get_config()
-    assert cfg["axis"] == -1 and cfg["epsilon"] == 1e-3 and cfg["center"] and cfg["scale"]
+    # Keras 3's build turns axis=-1 into [-1], and its get_config then says [-1].
+    assert cfg["axis"] == [-1] and cfg["epsilon"] == 1e-3 and cfg["center"] and cfg["scale"]
+    assert layers.LayerNormalization().get_config()["axis"] == -1  # before build
     assert layers.LayerNormalization.from_config(cfg).epsilon == 1e-3
     assert ln.count_params() == 12
 

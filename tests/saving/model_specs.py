@@ -94,9 +94,11 @@ def subclassed(keras):
 
 
 def lstm(keras):
-    """Embedding -> LSTM -> Dense, Adam (the sequence models of the rnn issue)."""
-    model = keras.Sequential([keras.Input((7,), dtype="int32"), keras.layers.Embedding(20, 5),
-                              keras.layers.LSTM(6), keras.layers.Dense(3, activation="softmax")])
+    """Embedding -> Bidirectional(LSTM) -> LSTM -> Dense, Adam (a text classifier)."""
+    L = keras.layers
+    model = keras.Sequential([keras.Input((7,), dtype="int32"), L.Embedding(20, 5),
+                              L.Bidirectional(L.LSTM(4, return_sequences=True)), L.LSTM(6),
+                              L.Dense(3, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model
 
@@ -146,7 +148,7 @@ MODELS = {"mlp": (mlp, ["x"], ["y"]),
           "transformer": (transformer, ["ids"], ["y"])}
 
 # The layers each model needs: a model runs only where the Ember under test has them.
-NEEDS = {"cnn": ("Conv2D", "BatchNormalization", "MaxPooling2D"),
+NEEDS = {"cnn": ("Conv2D", "BatchNormalization", "MaxPooling2D"), "lstm": ("Bidirectional",),
          "transformer": ("MultiHeadAttention", "LayerNormalization", "GlobalAveragePooling1D")}
 
 

@@ -103,3 +103,70 @@ def test_conv_pool_and_normalization_layers(tmp_path):
     seq = keras.Sequential([keras.Input((9, 3)), L.Conv1D(4, 3, dilation_rate=2),
                             L.LayerNormalization(), L.GlobalMaxPooling1D(), L.Dense(2)])
     check(seq, [RNG.random((2, 9, 3)).astype("float32")], tmp_path, "c1.onnx", atol=2e-5)
+
+
+def test_course_cnn_with_flatten_and_dropout(tmp_path):
+    """The course's CNN shape: Conv2D, BatchNormalization, pooling, Dropout, Flatten, Dense."""
+    m = keras.Sequential([keras.Input((12, 12, 1)), L.Conv2D(4, 3, activation="relu"),
+                          L.BatchNormalization(), L.MaxPooling2D((2, 2)), L.Dropout(0.25),
+                          L.Conv2D(6, 3, padding="same", activation="relu"),
+                          L.AveragePooling2D((2, 2)), L.Flatten(), L.Dropout(0.5),
+                          L.Dense(10, activation="softmax")])
+    x = RNG.random((4, 12, 12, 1)).astype("float32")
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    m.fit(x, RNG.integers(0, 10, 4), epochs=2, verbose=0)
+    check(m, [x], tmp_path, atol=2e-5)
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("strides", [1, 2])
+def test_transposed_depthwise_separable_and_image_layers(tmp_path, padding, strides):
+    m = keras.Sequential([
+        keras.Input((7, 6, 2)), L.Rescaling(0.5, offset=0.1), L.RandomFlip(),
+        L.ZeroPadding2D(((1, 0), (2, 1))), L.Cropping2D(((0, 1), (1, 1))),
+        L.Conv2DTranspose(3, 3, strides=strides, padding=padding, activation="relu"),
+        L.DepthwiseConv2D(3, strides=strides, padding=padding, depth_multiplier=2),
+        L.SeparableConv2D(4, 2, padding=padding, depth_multiplier=2, activation="tanh"),
+        L.UpSampling2D((2, 3)), L.GlobalAveragePooling2D()])
+    check(m, [RNG.random((2, 7, 6, 2)).astype("float32")], tmp_path, atol=2e-5)
+
+
+def test_transformer_block_and_attention_layers(tmp_path):
+    ids = keras.Input((7,), dtype="int32")
+    x = L.Embedding(20, 8)(ids)
+    y = L.MultiHeadAttention(num_heads=2, key_dim=4, value_dim=3)(x, x)
+    x = L.LayerNormalization()(L.Add()([x, y]))
+    ctx = keras.Input((5, 6))
+    cross = L.MultiHeadAttention(num_heads=3, key_dim=2, output_shape=(2, 4))(x, ctx, ctx)
+    h = L.TimeDistributed(L.Dense(4))(L.Reshape((7, 8))(cross))
+    a = L.Attention(use_scale=True)([h, h])
+    c = L.Attention(score_mode="concat", use_scale=True)([h, a])
+    d = L.AdditiveAttention()([a, c])
+    out = L.Dense(3, activation="softmax")(L.GlobalAveragePooling1D()(d))
+    m = keras.Model([ids, ctx], out)
+    for layer in m.layers:  # non-default scales, so that a dropped one shows
+        for w in layer.weights:
+            if w.name in ("scale", "concat_score_weight"):
+                w.assign(np.full(w.shape, 1.7, "float32"))
+    xs = [RNG.integers(0, 20, (3, 7)).astype("int32"), RNG.random((3, 5, 6)).astype("float32")]
+    check(m, xs, tmp_path, atol=2e-5)
+
+
+def test_attention_with_masks_or_scores_is_refused_by_name(tmp_path):
+    q = keras.Input((4, 6))
+    layer = L.MultiHeadAttention(num_heads=2, key_dim=3, name="causal_mha")
+    m = keras.Model(q, layer(q, q, use_causal_mask=True))
+    with pytest.raises(ValueError, match="causal_mha.*use_causal_mask"):
+        ember.export.onnx(m, tmp_path / "x.onnx")
+    wrapped = keras.Sequential([keras.Input((4, 6, 2)), L.TimeDistributed(L.Conv1D(2, 3),
+                                                                           name="td")])
+    with pytest.raises(ValueError, match="td.*Conv1D"):
+        ember.export.onnx(wrapped, tmp_path / "y.onnx")
+
+
+def test_masked_embedding_is_refused_rather_than_exported_wrong(tmp_path):
+    m = keras.Sequential([keras.Input((5,), dtype="int32"),
+                          L.Embedding(10, 3, mask_zero=True, name="emb"), L.LSTM(2)])
+    with pytest.raises(ValueError, match="emb.*mask_zero"):
+        ember.export.onnx(m, tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()

@@ -196,6 +196,31 @@ class MultiHeadAttention(Layer):
     use_bias = property(lambda self: self._use_bias)
     attention_axes = property(lambda self: self._attention_axes)
 
+    # The four projections under Keras 3's public names: a model file stores their weights
+    # at ``.../query_dense/vars/0`` (kernel (dim, heads, key_dim)), ``key_dense``,
+    # ``value_dense`` and ``output_dense`` (kernel (heads, value_dim, dim)), as Keras does.
+    @property
+    def query_dense(self):
+        return self._sublayer("_query_dense")
+
+    @property
+    def key_dense(self):
+        return self._sublayer("_key_dense")
+
+    @property
+    def value_dense(self):
+        return self._sublayer("_value_dense")
+
+    @property
+    def output_dense(self):
+        return self._sublayer("_output_dense")
+
+    def _sublayer(self, attr):
+        if attr not in self.__dict__:
+            raise AttributeError(f"Layer '{self.name}' (MultiHeadAttention) is not built yet: "
+                                 f"its {attr[1:]} projection exists once it is called or built.")
+        return self.__dict__[attr]
+
     # -- building ---------------------------------------------------------------------------
     def _projection(self, in_dims, out_shape, name, activation=None):
         return _Projection(in_dims, out_shape, self._use_bias, self._kernel_initializer,
@@ -210,6 +235,9 @@ class MultiHeadAttention(Layer):
                              "of query and value: call it as layer(query, value), or "
                              "build(query_shape, value_shape).")
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
+        self._build_shapes = {"query_shape": list(query_shape), "value_shape": list(value_shape)}
+        if key_shape is not None:
+            self._build_shapes["key_shape"] = list(key_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         if value_shape[1:-1] != key_shape[1:-1]:
             raise ValueError("All dimensions of `value` and `key`, except the last one, must be "
@@ -408,6 +436,10 @@ class MultiHeadAttention(Layer):
 
     def compute_mask(self, inputs, mask=None):
         return mask
+
+    def get_build_config(self):
+        """Keras 3's ``{"shapes_dict": {"query_shape": ..., "value_shape": ...}}``."""
+        return {"shapes_dict": self._build_shapes} if self.built else None
 
     def get_config(self):
         config = super().get_config()

@@ -185,8 +185,8 @@ class SpatialDropout2D(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed,
-                "data_format": self.data_format}
+        base = {k: v for k, v in super().get_config().items() if k != "trainable"}
+        return {**base, "rate": self.rate, "seed": self.seed, "data_format": self.data_format}
 
 
 class Rescaling(Layer):
@@ -334,8 +334,8 @@ class RandomRotation(_Affine):
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
                  fill_value=0.0, data_format=None, **kwargs):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
-        self.factor = factor
         self._lo, self._hi = _range(factor, "factor")
+        self.factor = (self._lo, self._hi)  # as Keras 3 keeps (and saves) it
 
     def _matrices(self, n, h, w):
         angle = self._generator().uniform(self._lo, self._hi, n) * 2 * math.pi
@@ -423,6 +423,7 @@ class RandomContrast(_Augmentation):
             raise ValueError("The `factor` argument should be a number (or a list of two "
                              f"numbers) in the range [0, 1]. Received: factor={factor!r}")
         self._lo, self._hi = lo, hi
+        self.factor = (lo, hi)  # as Keras 3 keeps (and saves) it: 0.2 -> (0, 0.2)
 
     def _augment(self, x):
         n = x.shape[0]

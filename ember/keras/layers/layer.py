@@ -541,6 +541,8 @@ class Layer:
     def get_config(self) -> dict:
         """The constructor arguments that recreate this layer (``from_config``)."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:  # as Keras 3: only when one is set
+            config["activity_regularizer"] = _regularizers.serialize(self.activity_regularizer)
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         return config

@@ -95,7 +95,7 @@ class LayerNormalization(Layer):
     def build(self, input_shape):
         axes = self.axis if isinstance(self.axis, list) else [self.axis]
         self._axes = _normalized_axes(axes, len(input_shape), self)
-        self.axis = sorted(axes) if isinstance(self.axis, list) else self.axis
+        self.axis = sorted(axes)  # Keras 3 keeps a list once built: get_config has [-1]
         shape = _param_shape(input_shape, self._axes, self)
         self.gamma = self.add_weight(
             name="gamma", shape=shape, initializer=self.gamma_initializer,

@@ -759,9 +759,8 @@ def deserialize(config):
     if found is None:
         raise ValueError(f"Unknown layer class '{name}' in a nested config: define or import "
                          "it before loading.")
-    cfg = dict(config.get("config", {}))
-    cfg.pop("name", None)
-    return found.from_config(cfg)
+    # The nested layer keeps its name ('forward_lstm', 'lstm_cell'), as Keras 3 restores it.
+    return found.from_config(dict(config.get("config", {})))
 
 
 def _takes_training(cell) -> bool:
@@ -809,6 +808,9 @@ class _CellLayer(RNN):
         for key in ("name", "trainable", "dtype", "batch_input_shape"):
             cell_config.pop(key, None)
         config.update(cell_config)
+        config["activity_regularizer"] = _ser(regularizers, self.activity_regularizer)
+        if type(self).__name__ == "SimpleRNN" and config.get("seed") is None:
+            config.pop("seed", None)  # Keras 3's SimpleRNN.get_config has no seed
         return config
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from ember import ops
 from ember.keras.layers.layer import Layer
+from ember.keras.settings import image_data_format
 
 
 class Flatten(Layer):
@@ -13,6 +14,10 @@ class Flatten(Layer):
 
     def __init__(self, data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
+        data_format = image_data_format() if data_format is None else str(data_format).lower()
+        if data_format not in ("channels_last", "channels_first"):
+            raise ValueError("The `data_format` argument must be one of {'channels_first', "
+                             f"'channels_last'}}. Received: data_format={data_format!r}")
         self.data_format = data_format
 
     def call(self, inputs):

@@ -597,6 +597,52 @@ class _IndexLookup(Layer):
             return (shape[:-1] if len(shape) > 1 and shape[-1] == 1 else shape) + (depth,)
         return shape[:-1] + (depth,)
 
+    # -- model files: Keras 3's assets hooks ----------------------------------------------
+    def save_assets(self, dir_path):
+        """Writes a learned vocabulary to ``dir_path/vocabulary.txt``, one token a line,
+        special tokens first (where Keras 3 keeps it in a ``.keras`` file); a vocabulary
+        given to the constructor travels in the config instead."""
+        if self.input_vocabulary is not None:
+            return
+        with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(str(t) for t in self.get_vocabulary(include_special_tokens=True)))
+
+    def load_assets(self, dir_path):
+        """Reads the vocabulary ``save_assets`` wrote (nothing to do for a given one)."""
+        if self.input_vocabulary is not None:
+            return
+        path = os.path.join(dir_path, "vocabulary.txt")
+        if not os.path.isfile(path):
+            return
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        if not self._string_tokens:
+            try:
+                lines = [int(line) for line in lines]
+            except ValueError as e:
+                raise ValueError(f"{type(self).__name__} '{self.name}': vocabulary.txt holds a "
+                                 f"token that is not an integer ({e}).") from None
+        if len(lines) <= self._token_start_index():
+            return  # saved before adapt: special tokens only
+        if self.output_mode != "tf_idf":
+            self.set_vocabulary(lines)
+        elif self._idf is None or len(self._idf) < len(lines):
+            raise ValueError(f"{type(self).__name__} '{self.name}': the file has a tf_idf "
+                             "vocabulary but no idf_weights of its length.")
+        else:  # the weights, restored first, hold the idf table (padded as it was)
+            self.set_vocabulary(lines, idf_weights=self._idf[:len(lines)])
+
+    def _saved_arrays(self) -> dict:
+        """State kept beside the variables in a weights file, as Keras 3 keeps it: the idf
+        table of a tf_idf layer at ``vars/idf_weights`` (None: nothing to write yet)."""
+        return {"idf_weights": self._idf} if self.output_mode == "tf_idf" else {}
+
+    def _restore_arrays(self, arrays: dict):
+        if "idf_weights" in arrays:
+            self._idf = np.asarray(arrays["idf_weights"], np.float32).ravel()
+
     def get_config(self):
         config = super().get_config()
         config.update({
@@ -926,6 +972,19 @@ class TextVectorization(Layer):
     def set_vocabulary(self, vocabulary, idf_weights=None):
         """Sets the vocabulary (and tf-idf weights) directly instead of ``adapt``."""
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights=idf_weights)
+
+    def save_assets(self, dir_path):
+        """The vocabulary file of its lookup layer, as Keras 3 saves it."""
+        self._lookup_layer.save_assets(dir_path)
+
+    def load_assets(self, dir_path):
+        self._lookup_layer.load_assets(dir_path)
+
+    def _saved_arrays(self) -> dict:
+        return self._lookup_layer._saved_arrays()  # Keras 3 writes them here too
+
+    def _restore_arrays(self, arrays: dict):
+        self._lookup_layer._restore_arrays(arrays)
 
     def compute_output_shape(self, input_shape):
         if self._output_mode == "int":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import inspect
 
 from ember.keras.losses.convert import shape_of
@@ -29,6 +28,7 @@ from ember.keras.losses.regression import (
     MeanSquaredLogarithmicError,
 )
 from ember.keras.naming import to_snake_case
+from ember.keras.saving import named_objects
 
 _CLASSES = (
     Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
@@ -51,53 +51,17 @@ ALL_OBJECTS_DICT = {**LOSS_FUNCTIONS, **{cls.__name__: cls for cls in _CLASSES}}
 ALL_OBJECTS_DICT.update({alias: LOSS_FUNCTIONS[name] for alias, name in ALIASES.items()})
 
 
-def unknown_identifier(kind: str, identifier, names) -> ValueError:
-    """"Could not interpret {kind} identifier", with the closest known name when there is one."""
-    msg = f"Could not interpret {kind} identifier: {identifier!r}."
-    if isinstance(identifier, str):
-        lowered = {}
-        for n in sorted(names, key=lambda n: n != n.lower()):  # prefer 'mse' to 'MSE'
-            lowered.setdefault(n.lower(), n)
-        close = difflib.get_close_matches(identifier.lower(), list(lowered), n=1, cutoff=0.6)
-        if close:
-            msg += f" Did you mean '{lowered[close[0]]}'?"
-        else:
-            msg += f" Known names include: {', '.join(sorted(n for n in names if n.islower()))}."
-    return ValueError(msg)
-
-
 def serialize(loss):
     """A loss as a config dict (Keras 3's layout); a string stays a string."""
-    if loss is None or isinstance(loss, str):
-        return loss
-    if isinstance(loss, Loss):
-        return {"module": "keras.losses", "class_name": type(loss).__name__,
-                "config": loss.get_config(), "registered_name": None}
-    if inspect.isfunction(loss):
-        return {"module": "keras.losses", "class_name": "function", "config": loss.__name__,
-                "registered_name": "function"}
-    raise ValueError(f"Cannot serialize loss {loss!r}: expected a Loss instance, a loss "
-                     "function or a name.")
+    return named_objects.serialize(loss, kind="loss", module="keras.losses", base=Loss)
 
 
 def deserialize(name, custom_objects=None):
     """The loss function or ``Loss`` instance that ``serialize`` described."""
-    objects = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
-    if isinstance(name, str):
-        if name not in objects:
-            raise unknown_identifier("loss", name, objects)
-        obj = objects[name]
-        return obj() if inspect.isclass(obj) else obj
-    if isinstance(name, dict):
-        class_name, config = name.get("class_name"), name.get("config")
-        if class_name == "function":
-            return deserialize(config, custom_objects)
-        cls = objects.get(class_name)
-        if cls is None or not inspect.isclass(cls):
-            raise unknown_identifier("loss", class_name, [k for k, v in objects.items()
-                                                          if inspect.isclass(v)])
-        return cls.from_config(config or {})
-    raise ValueError(f"Could not interpret serialized loss: {name!r}")
+    return named_objects.deserialize(
+        name, custom_objects, kind="loss", get=get,
+        classes={k: v for k, v in ALL_OBJECTS_DICT.items() if inspect.isclass(v)},
+        functions={k: v for k, v in ALL_OBJECTS_DICT.items() if inspect.isfunction(v)})
 
 
 def get(identifier):
@@ -107,20 +71,10 @@ def get(identifier):
     an instance ('SparseCategoricalCrossentropy'). An unknown name raises a ValueError that
     suggests the closest known one.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise unknown_identifier("loss", identifier, ALL_OBJECTS_DICT)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Expected a loss "
-                     "name, a function, a Loss instance or a config dict.")
+    return named_objects.get(identifier, kind="loss", objects=ALL_OBJECTS_DICT,
+                             deserialize=deserialize,
+                             expected="a loss name, a function, a Loss instance or a config "
+                                      "dict")
 
 
 def is_binary_or_sparse_categorical(y_true, y_pred):

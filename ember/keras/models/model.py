@@ -91,6 +91,33 @@ class Model(Layer):
         self._compile_config = None
         self._train_state: _FitState | None = None
 
+    def _convert_inputs(self, x):
+        # A model with an Input declared tf.string (TextVectorization or StringLookup first)
+        # takes text as it is, for its text layers to convert; other inputs as usual.
+        try:
+            inputs = self.inputs or []
+        except AttributeError:
+            inputs = []
+        if not any(isinstance(t, KerasTensor) and t.dtype.name == "string" for t in inputs):
+            return super()._convert_inputs(x)
+        return self._text_or_numbers(x)
+
+    def _text_or_numbers(self, x):
+        if isinstance(x, dict):
+            return {k: self._text_or_numbers(v) for k, v in x.items()}
+        arrays = (np.ndarray, Tensor, list, tuple, dict)
+        if isinstance(x, (list, tuple)) and any(isinstance(v, arrays) for v in x) \
+                and not all(isinstance(v, (list, tuple)) for v in x):  # one array per input
+            return type(x)(self._text_or_numbers(v) for v in x)
+        if isinstance(x, (np.ndarray, list, tuple, str, bytes)):
+            try:
+                kind = np.asarray(x).dtype.kind
+            except ValueError:
+                kind = "O"
+            if kind in "USO":
+                return x
+        return super()._convert_inputs(x)
+
     # -- compile ------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
                 loss_weights: list | dict | None = None, metrics: Any = None,

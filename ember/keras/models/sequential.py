@@ -37,6 +37,7 @@ class Sequential(Model):
                 raise ValueError("An Input/InputLayer can only be the first entry of a "
                                  "Sequential model.")
             self._input_batch_shape = layer.batch_shape
+            self._input_layer = layer  # its name and dtype (int ids, strings) are kept
             if rebuild:
                 self._maybe_rebuild()
             return
@@ -84,7 +85,10 @@ class Sequential(Model):
         input_shape = tuple(input_shape)
         if self._input_batch_shape is None:
             self._input_batch_shape = input_shape
-        if getattr(self, "_input_kt", None) is None or self._input_kt.shape != input_shape:
+        given = getattr(self, "_input_layer", None)
+        if given is not None and given.batch_shape == input_shape:
+            self._input_kt = given.output
+        elif getattr(self, "_input_kt", None) is None or self._input_kt.shape != input_shape:
             # A real Input, as Keras 3 makes: model.input can start a functional model.
             self._input_kt = InputLayer(batch_shape=input_shape).output
         x = self._input_kt

@@ -266,7 +266,8 @@ def _build_config(layer):
         return None
     try:
         params = [p for p in inspect.signature(layer.build).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                  and p.default is inspect.Parameter.empty]
     except (TypeError, ValueError):
         params = []
     if len(params) > 1:  # Keras would call build(input_shape) alone and fail
@@ -396,6 +397,17 @@ def _nested(value, where, safe_mode=None):
         if isinstance(name, str) and "config" in value and module in (
                 "keras.initializers", "keras.regularizers", "keras.constraints"):
             return deserialize_keras_object(value, where=where)
+        if isinstance(name, str) and isinstance(value.get("config"), dict) and module == \
+                "keras.layers":
+            # A nested layer (Bidirectional's, TimeDistributed's, RNN's cell): its wrapper
+            # builds it, from a config cleaned as a top-level layer's is.
+            try:
+                cls = _resolve_class(value, None, where)
+            except SerializationError:
+                cls = None
+            if cls is not None:
+                return {**value, "config": _clean_config(cls, value["config"],
+                                                         f"{where}, nested {name}", safe_mode)}
         return {k: _nested(v, where, safe_mode) for k, v in value.items()}
     if isinstance(value, list):
         return [_nested(v, where, safe_mode) for v in value]

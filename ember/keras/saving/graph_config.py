@@ -41,7 +41,8 @@ def sequential_config(model) -> dict:
     if shape is not None:
         kt = getattr(model, "_input_kt", None)
         name = kt.node.layer.name if kt is not None else None
-        layers.append(_input_layer_config(shape, model.dtype, name))
+        dtype = kt.node.layer.dtype if kt is not None else model.dtype
+        layers.append(_input_layer_config(shape, dtype, name))
     layers += [_layer_config_without_input_shape(layer) for layer in model.layers]
     return {"name": model.name, "trainable": model.trainable, "dtype": model.dtype,
             "layers": layers, "build_input_shape": None if shape is None else list(shape)}

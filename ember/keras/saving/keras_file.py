@@ -1,12 +1,14 @@
 """Whole models in Keras 3's ``.keras`` format: ``model.save('m.keras')``, ``load_model``.
 
-The file is a zip of three members, as Keras 3 writes it (stored, not compressed):
+The file is a zip, as Keras 3 writes it (stored, not compressed):
 
 - ``metadata.json``: ``{"keras_version": ..., "date_saved": ...}``;
 - ``config.json``: the model's config (``config.serialize_layer``), with its
   ``build_config`` and ``compile_config``;
 - ``model.weights.h5``: every variable at its Keras 3 path (``state_tree``), the
-  optimizer's state included, so training continues where it stopped.
+  optimizer's state included, so training continues where it stopped;
+- ``assets/<path>/...``: what a layer's ``save_assets(dir)`` writes (an adapted
+  vocabulary's ``vocabulary.txt``), read back by its ``load_assets(dir)``.
 
 Loading never runs code from the file (classes are found by name; see ``config``), reads
 the weights through ``safe_read`` and checks every shape before assigning anything. Any
@@ -19,6 +21,7 @@ import datetime
 import io
 import json
 import os
+import tempfile
 import warnings
 import zipfile
 
@@ -31,6 +34,8 @@ from ember.keras.saving.safe_read import ModelFileError, read_h5
 from ember.tensor import as_array
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+ASSETS = "assets"
+MAX_ASSETS_BYTES = 1 << 30
 # Keras 3 version the files claim to come from (the layout Ember writes is 3.x's).
 KERAS_VERSION = "3.15.1"
 MAX_JSON_BYTES = 64 << 20
@@ -54,21 +59,78 @@ def save_keras(model, filepath, overwrite=True, include_optimizer=True):
                            datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                            "ember": True})
     weights = _weights_h5(model, include_optimizer)
+    assets = _collect_assets(model)
     os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
     with atomic_path(filepath) as tmp, open(tmp, "wb") as fh, \
             zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr(METADATA, metadata)
         zf.writestr(CONFIG, config_json)
         zf.writestr(WEIGHTS, weights)
+        for name, data in assets:
+            zf.writestr(name, data)
 
 
-def write_h5_entries(f, entries):
-    """Writes ``state_tree.entries`` into an open h5py File, as Keras 3's H5IOStore."""
+def _collect_assets(model) -> list:
+    """``(archive name, bytes)`` of what each object's ``save_assets(dir)`` writes (Keras 3's
+    hook: a lookup layer's ``vocabulary.txt``), under ``assets/<its path>/`` as Keras 3
+    lays them out."""
+    out = []
+    for path, obj, _ in state_tree.walk(model, include_optimizer=False):
+        if not callable(getattr(obj, "save_assets", None)):
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            obj.save_assets(tmp)
+            for folder, _dirs, files in os.walk(tmp):
+                for f in sorted(files):
+                    full = os.path.join(folder, f)
+                    rel = os.path.relpath(full, tmp).replace(os.sep, "/")
+                    with open(full, "rb") as fh:
+                        out.append((f"{ASSETS}/{path}/{rel}" if path else f"{ASSETS}/{rel}",
+                                    fh.read()))
+    return out
+
+
+def _load_assets(model, assets, filepath):
+    """Hands each object with ``load_assets(dir)`` the files stored under its path, in a
+    temporary folder (names checked: nothing is written outside it)."""
+    for path, obj, _ in state_tree.walk(model, include_optimizer=False):
+        if not callable(getattr(obj, "load_assets", None)):
+            continue
+        prefix = f"{ASSETS}/{path}/" if path else f"{ASSETS}/"
+        mine = {name[len(prefix):]: data for name, data in assets.items()
+                if name.startswith(prefix)}
+        if not mine:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            for rel, data in mine.items():
+                parts = rel.split("/")
+                if any(p in ("", ".", "..") for p in parts) or "\\" in rel:
+                    raise ModelFileError(f"{filepath}: asset '{prefix}{rel}' has an unsafe name.")
+                target = os.path.join(tmp, *parts)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "wb") as fh:
+                    fh.write(data)
+            try:
+                obj.load_assets(tmp)
+            except Exception as e:
+                raise ModelFileError(f"{filepath}: the assets of layer '{obj.name}' "
+                                     f"({prefix}) cannot be loaded ({type(e).__name__}: "
+                                     f"{e}).") from None
+
+
+def write_h5_entries(f, entries, extras=()):
+    """Writes ``state_tree.entries`` (and ``state_tree.saved_arrays``) into an open h5py
+    File, as Keras 3's H5IOStore."""
     for path, name, variables in entries:
         group = f.require_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = name
         for i, v in enumerate(variables):
             group.create_dataset(str(i), data=np.array(as_array(v)))
+    for path, _, arrays in extras:
+        group = f.require_group(f"{path}/vars" if path else "vars")
+        for key, array in arrays.items():
+            if array is not None:
+                group.create_dataset(key, data=np.asarray(array))
 
 
 def _weights_h5(model, include_optimizer):
@@ -78,7 +140,8 @@ def _weights_h5(model, include_optimizer):
         raise ImportError("Writing .keras files needs h5py: pip install 'ember[h5]'.") from None
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
-        write_h5_entries(f, state_tree.entries(model, include_optimizer=include_optimizer))
+        write_h5_entries(f, state_tree.entries(model, include_optimizer=include_optimizer),
+                         state_tree.saved_arrays(model))
     return buf.getvalue()
 
 
@@ -104,8 +167,9 @@ def _read_member(zf, name, filepath, limit):
     return data
 
 
-def read_keras_archive(filepath):
-    """(config dict, {weight path: array}) from a ``.keras`` file, checked."""
+def read_keras_archive(filepath, with_assets=False):
+    """(config dict, {weight path: array}) from a ``.keras`` file, checked; with
+    ``with_assets``, also ``{archive name: bytes}`` of the files under ``assets/``."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No model file at {filepath}.")
@@ -132,13 +196,20 @@ def read_keras_archive(filepath):
                                                        1 << 36)), f"{filepath}:model.weights.npz")
         else:
             raise ModelFileError(f"{filepath}: the archive has no {WEIGHTS}.")
-    return config, weights
+        if not with_assets:
+            return config, weights
+        assets, total = {}, 0
+        for name in names:
+            if name.startswith(f"{ASSETS}/") and not name.endswith("/"):
+                assets[name] = _read_member(zf, name, filepath, MAX_ASSETS_BYTES - total)
+                total += len(assets[name])
+    return config, weights, assets
 
 
 def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
     """The model saved in ``filepath``, with its weights, compile settings and optimizer."""
     filepath = os.fspath(filepath)
-    config, weights = read_keras_archive(filepath)
+    config, weights, assets = read_keras_archive(filepath, with_assets=True)
     if not compile:
         config = {**config, "compile_config": None}
     try:
@@ -154,6 +225,7 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
     if getattr(model, "optimizer", None) is not None and model.built:
         build_optimizer(model.optimizer, model)
     assign_entries(model, weights, filepath, include_optimizer=compile)
+    _load_assets(model, assets, filepath)
     return model
 
 
@@ -213,6 +285,17 @@ def assign_entries(model, stored, filepath, include_optimizer=True, skip_mismatc
                 raise ModelFileError(f"{filepath}: {key} holds {arr.dtype} data for a "
                                      f"{current.dtype} variable.")
             plan.append((v, arr))
+    restores = []
+    for path, obj, arrays in state_tree.saved_arrays(model):
+        prefix = f"{path}/vars" if path else "vars"
+        found = {key: stored[f"{prefix}/{key}"] for key in arrays if f"{prefix}/{key}" in stored}
+        for key, arr in found.items():
+            if arr.ndim != 1 or arr.dtype.kind not in "fiu":
+                raise ModelFileError(f"{filepath}: {prefix}/{key} of layer '{obj.name}' must "
+                                     f"be a 1-D numeric array; it is {arr.dtype} of shape "
+                                     f"{arr.shape}.")
+        if found:
+            restores.append((obj, found))
     if missing and not skip_mismatch:
         keys = ", ".join(f"'{k}' (layer '{n}')" for k, n in missing[:5])
         raise ModelFileError(f"{filepath} does not match model '{model.name}': it has no "
@@ -220,4 +303,6 @@ def assign_entries(model, stored, filepath, include_optimizer=True, skip_mismatc
                              f"{sorted(stored)[:8]}.")
     for v, arr in plan:
         v.assign(arr.astype(as_array(v).dtype, copy=False))
+    for obj, found in restores:
+        obj._restore_arrays(found)
 

@@ -24,7 +24,7 @@ _INTERNAL = frozenset({
     "history", "_keras_history", "_initial_weights", "_train_state", "_keras_input",
     "_keras_output", "_input_kt", "_symbolic_output", "_inputs_struct", "_outputs_struct",
     "_loss_tracker", "_compile_config", "loss", "input_spec", "activity_regularizer",
-    "_model", "_call_signature",
+    "_model", "_call_signature", "_input_layer",
 })
 
 
@@ -89,6 +89,14 @@ def _is_optimizer(value):
 
 def entries(model, include_optimizer=True) -> list:
     """``(path, name, variables)`` for the model, its layers and its optimizer."""
+    return [(path, obj.name, variables)
+            for path, obj, variables in walk(model, include_optimizer)]
+
+
+def walk(model, include_optimizer=True) -> list:
+    """``(path, object, variables)`` for the model, its layers and its optimizer, in
+    Keras 3's order: the objects whose assets (a lookup layer's vocabulary) go to
+    ``assets/<path>/`` of a ``.keras`` file, and the variables of each."""
     from ember.keras.layers.layer import Layer
 
     out, visited = [], set()
@@ -99,9 +107,9 @@ def entries(model, include_optimizer=True) -> list:
         visited.add(id(obj))
         if _is_optimizer(obj):
             if include_optimizer:
-                out.append((path, obj.name, optimizer_variables(obj, model)))
+                out.append((path, obj, optimizer_variables(obj, model)))
             return
-        out.append((path, obj.name, own_variables(obj)))
+        out.append((path, obj, own_variables(obj)))
         for attr, child in _children(obj):
             child_path = f"{path}/{attr}" if path else attr
             if isinstance(child, Layer) or _is_optimizer(child):
@@ -125,6 +133,14 @@ def entries(model, include_optimizer=True) -> list:
 
     visit(model, "")
     return out
+
+
+def saved_arrays(model) -> list:
+    """``(path, object, {key: array or None})`` for the objects that keep state beside
+    their variables (``_saved_arrays()``: a tf_idf lookup's ``idf_weights``), stored at
+    ``<path>/vars/<key>`` as Keras 3's ``save_own_variables`` stores it."""
+    return [(path, obj, obj._saved_arrays()) for path, obj, _ in walk(model, False)
+            if callable(getattr(obj, "_saved_arrays", None))]
 
 
 def _unique(name, used):

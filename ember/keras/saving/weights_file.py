@@ -61,13 +61,17 @@ def save_weights(model, filepath, overwrite=True):
         from ember.keras.saving.keras_file import write_h5_entries
         buf = io.BytesIO()
         with h5py.File(buf, "w") as f:
-            write_h5_entries(f, entries)
+            write_h5_entries(f, entries, state_tree.saved_arrays(model))
         data = buf.getvalue()
     else:
         arrays = {}
         for path, _, variables in entries:
             for i, v in enumerate(variables):
                 arrays[f"{path}/vars/{i}" if path else f"vars/{i}"] = np.array(as_array(v))
+        for path, _, extra in state_tree.saved_arrays(model):
+            for key, array in extra.items():
+                if array is not None:
+                    arrays[f"{path}/vars/{key}" if path else f"vars/{key}"] = np.asarray(array)
         buf = io.BytesIO()
         np.savez(buf, **arrays)
         data = buf.getvalue()
