@@ -28,7 +28,12 @@ from ember.keras import constraints as _constraints
 from ember.keras import initializers as _initializers
 from ember.keras import naming
 from ember.keras import regularizers as _regularizers
-from ember.keras.layers.symbolic import infer_output_shape, is_symbolic, symbolic_call
+from ember.keras.layers.symbolic import (
+    in_dummy_batch_probe,
+    infer_output_shape,
+    is_symbolic,
+    symbolic_call,
+)
 from ember.tensor import Tensor, Variable, as_array, convert_to_tensor
 
 
@@ -426,7 +431,8 @@ class Layer:
                 return symbolic_call(self, inputs, args, kwargs)
             inputs = self._convert_inputs(inputs)
         if not self.built:
-            self._maybe_build(_shape_of(inputs))
+            shape = _shape_of(inputs)
+            self._maybe_build(_without_batch(shape) if in_dummy_batch_probe() else shape)
         if self.input_spec is not None:
             self._check_input_spec(inputs)
         cls = type(self)
@@ -609,6 +615,15 @@ def _loss_terms(layers) -> list:
         for var, reg in layer.__dict__.get("_regularizers_list", ()):
             out.append(reg(var))
     return out
+
+
+def _without_batch(shape):
+    """``shape`` (or a list/dict of shapes) with the batch axis unknown."""
+    if isinstance(shape, dict):
+        return {k: _without_batch(v) for k, v in shape.items()}
+    if isinstance(shape, list):
+        return [_without_batch(v) for v in shape]
+    return (None,) + tuple(shape[1:]) if len(shape) else tuple(shape)
 
 
 def _shape_of(x):

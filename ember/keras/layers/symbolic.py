@@ -11,6 +11,8 @@ This module sits below ``layer.py`` and knows layers only by what it calls on th
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ember import dtypes, nest
@@ -152,7 +154,27 @@ def _symbolic(t: Tensor, name: str, node: Node, index: int, batch_known: bool,
     return kt
 
 
+# Set while a probe runs on a made-up batch size: a layer first built inside it (a
+# Sequential inside a subclassed model) records its batch axis as unknown, not as the
+# dummy size.
+_probe = threading.local()
+
+
+def in_dummy_batch_probe() -> bool:
+    return getattr(_probe, "depth", 0) > 0
+
+
 def _run_probe(operation, inputs, args, kwargs, fill):
+    dummy_batch = any(isinstance(t, KerasTensor) and t.shape and t.shape[0] is None
+                      for t in nest.flatten([inputs, kwargs]))
+    _probe.depth = getattr(_probe, "depth", 0) + dummy_batch
+    try:
+        return _probe_call(operation, inputs, args, kwargs, fill)
+    finally:
+        _probe.depth -= dummy_batch
+
+
+def _probe_call(operation, inputs, args, kwargs, fill):
     concrete = nest.map_structure(
         lambda t: _dummy(t, fill) if isinstance(t, KerasTensor) else t, inputs)
     kw = nest.map_structure(lambda t: _dummy(t, fill) if isinstance(t, KerasTensor) else t,
