@@ -411,8 +411,8 @@ def dense(x, kernel, bias=None, activation=None):
 _NO_ACT = {"act": None}
 
 
-@register_gradient("Dense", wants_needs=True)
-def _dense_grad(g, out, x, w, b=None, *, needs, act):
+@register_gradient("Dense", wants_needs=True, writes_into=True)
+def _dense_grad(g, out, x, w, b=None, *, needs, act, into=None):
     if act == "relu":
         gz = relu_grad(g, out)
     elif act == "tanh":
@@ -420,9 +420,23 @@ def _dense_grad(g, out, x, w, b=None, *, needs, act):
     else:
         gz = g
     gx = matmul(gz, w, transpose_b=True) if needs[0] else None
-    gw = matmul(x, gz, transpose_a=True) if needs[1] else None
+    # `into` (given only when no tape records this walk, so no second derivative reads
+    # these values): dW and db go straight into the optimizer's gradient buffer, the same
+    # BLAS call and sum as below; `fit` then skips copying them (tape._gradient_into).
+    w_into = into[1] if into is not None else None
+    if not needs[1]:
+        gw = None
+    elif w_into is not None:
+        gw = Tensor._wrap(_threads.matmul(x._value.T, gz._value, out=w_into))
+    else:
+        gw = matmul(x, gz, transpose_a=True)
     if b is None:
         return gx, gw
-    gb = reduce_sum(gz, axis=0) if needs[2] else None
+    b_into = into[2] if into is not None else None
+    if not needs[2]:
+        gb = None
+    elif b_into is not None:
+        gb = Tensor._wrap(gz._value.sum(axis=0, out=b_into))
+    else:
+        gb = reduce_sum(gz, axis=0)
     return gx, gw, gb
-

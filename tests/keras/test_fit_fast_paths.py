@@ -1,0 +1,111 @@
+"""fit's fast paths (issue 17, part 2) give the numbers of the general path.
+
+Each fast path is switched off with monkeypatch and the same seeded training is run again:
+losses, metrics and weights after a few epochs must agree within float32 rounding (most are
+bit-identical: the same BLAS calls and sums, only written into other buffers).
+"""
+
+import numpy as np
+import pytest
+
+import ember as tf
+from ember.keras.optimizers.optimizer import Optimizer
+
+keras = tf.keras
+
+
+def _data(n=300, features=20, classes=5, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, features)).astype("float32")
+    y = (x[:, :classes].argmax(axis=1) + (rng.random(n) < 0.2)) % classes
+    return x, y.astype("int64")
+
+
+def _seed_mlp(seed=0, features=20, classes=5, dropout=0.3, optimizer="adam"):
+    """The seed's MLP in small: Dense relu, Dropout, Dense relu, Dropout, Dense softmax."""
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([
+        keras.layers.Dense(16, activation="relu", input_shape=(features,)),
+        keras.layers.Dropout(dropout),
+        keras.layers.Dense(8, activation="relu"),
+        keras.layers.Dropout(dropout),
+        keras.layers.Dense(classes, activation="softmax"),
+    ])
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def _train(model_fn, epochs=3, **fit_kwargs):
+    x, y = _data()
+    model = model_fn()
+    history = model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, **fit_kwargs)
+    return history.history, [w.copy() for w in model.get_weights()], model
+
+
+def _assert_same(fast, slow, rtol=1e-6, atol=1e-6):
+    (h_fast, w_fast, _), (h_slow, w_slow, _) = fast, slow
+    assert sorted(h_fast) == sorted(h_slow)
+    for key in h_fast:
+        np.testing.assert_allclose(h_fast[key], h_slow[key], rtol=rtol, atol=atol, err_msg=key)
+    assert len(w_fast) == len(w_slow)
+    for a, b in zip(w_fast, w_slow):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+def _no_pool(monkeypatch):
+    monkeypatch.setattr(Optimizer, "_gradient_buffers", lambda self, variables: None)
+
+
+# ----------------------------------------------------------------- gradients into the pool
+
+def test_fit_writes_gradients_into_the_optimizer_pool(monkeypatch):
+    """The fast path is taken: after a step the pooled gradient buffer holds dW, db."""
+    x, y = _data()
+    model = _seed_mlp(dropout=0.0)
+    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
+    pool = model.optimizer._flat
+    seen = []
+    real = tf.GradientTape._gradient_into
+
+    def spy(tape, target, sources, buffers):
+        grads = real(tape, target, sources, buffers)
+        seen.append([tf.tensor.as_array(g) is b for g, b in zip(grads, buffers)])
+        return grads
+
+    monkeypatch.setattr(tf.GradientTape, "_gradient_into", spy)
+    model.fit(x[:32], y[:32], batch_size=32, epochs=1, verbose=0, shuffle=False)
+    assert seen == [[True] * len(pool.grad_views)]
+
+
+def test_gradients_into_the_pool_train_as_the_copy_does(monkeypatch):
+    fast = _train(_seed_mlp)
+    _no_pool(monkeypatch)
+    slow = _train(_seed_mlp)
+    _assert_same(fast, slow, rtol=0, atol=0)  # the same BLAS calls: bit-identical
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "rmsprop"])
+def test_pool_fast_path_with_other_optimizers(monkeypatch, optimizer):
+    fast = _train(lambda: _seed_mlp(optimizer=optimizer))
+    _no_pool(monkeypatch)
+    slow = _train(lambda: _seed_mlp(optimizer=optimizer))
+    _assert_same(fast, slow, rtol=0, atol=0)
+
+
+def test_pool_fast_path_with_a_layer_used_twice(monkeypatch):
+    """A kernel read by two Dense calls gets the sum of both gradients, not the last one."""
+    def shared():
+        keras.utils.set_random_seed(3)
+        inp = keras.Input((20,))
+        dense = keras.layers.Dense(20, activation="tanh")
+        h = dense(dense(inp))
+        out = keras.layers.Dense(5, activation="softmax")(h)
+        model = keras.Model(inp, out)
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    fast = _train(shared)
+    _no_pool(monkeypatch)
+    slow = _train(shared)
+    _assert_same(fast, slow, rtol=0, atol=0)
