@@ -12,7 +12,7 @@ import numpy as np
 from ember import random as _random
 from ember import threads as _threads
 from ember.errors import InvalidArgumentError
-from ember.ops.array import expand_dims, one_hot, reshape
+from ember.ops.array import broadcast_to, expand_dims, one_hot, reshape
 from ember.ops.math import abs as abs_
 from ember.ops.math import (
     add,
@@ -314,6 +314,60 @@ def _sparse_softmax_ce_backward_grad(gg, out, g, z, labels, needs):
     if needs[1]:
         inner = subtract(gg, reduce_sum(multiply(gg, s), axis=-1, keepdims=True))
         gg_z = multiply(expand_dims(g, -1), multiply(s, inner))
+    return gg_g, gg_z
+
+
+def sparse_softmax_cross_entropy_mean(labels, logits):
+    """mean over the batch of -log softmax(z)[label]: the scalar loss as one op.
+
+    The loss ``fit`` computes most (sparse cross-entropy after a softmax, no sample
+    weights, Keras's "sum_over_batch_size"). Fused, the forward keeps the softmax it
+    computes for the backward pass, and the backward is one op, instead of a Mean, its
+    two-op gradient and a softmax computed again (measured: 25 µs of a 0.6 ms step at
+    batch 128). The same arithmetic as ``reduce_mean(sparse_softmax_cross_entropy_with_
+    logits(...))``. ``logits`` is 2-D (batch, classes), float32 or float64.
+    """
+    z = _t(logits)
+    v = z._value
+    lab = np.asarray(labels._value if isinstance(labels, Tensor) else labels)
+    if v.ndim != 2 or v.dtype not in (np.float32, np.float64) or lab.shape != v.shape[:1]:
+        raise InvalidArgumentError(
+            f"sparse_softmax_cross_entropy_mean: expected float32/float64 logits of shape "
+            f"(batch, classes) and labels of shape (batch,); received logits {v.dtype} "
+            f"{v.shape} and labels {lab.shape}.")
+    lab = _check_labels(lab, v.shape[-1], "sparse_softmax_cross_entropy_with_logits")
+    shifted = v - v.max(axis=-1, keepdims=True)
+    probs = np.exp(shifted)
+    total = probs.sum(axis=-1, keepdims=True)
+    losses = np.log(total[:, 0]) - shifted[np.arange(v.shape[0]), lab]
+    probs /= total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.asarray(losses.mean(axis=(0,)), dtype=v.dtype)
+    return apply("SparseSoftmaxCEMean", value, (z,), {"labels": lab, "probs": probs})
+
+
+@register_gradient("SparseSoftmaxCEMean")
+def _sparse_softmax_ce_mean_grad(g, out, z, labels, probs):
+    return sparse_softmax_ce_mean_backward(g, z, labels, probs)
+
+
+def sparse_softmax_ce_mean_backward(g, z, labels, probs=None):
+    """(g / batch) * (softmax(z) - onehot(labels)): the fused loss's backward as one op."""
+    v = _softmax(z._value, -1) if probs is None else probs.copy()
+    n = v.shape[0]
+    v[np.arange(n), labels] -= 1
+    v *= g._value * v.dtype.type(1.0 / max(n, 1))
+    return apply("SparseSoftmaxCEMeanGrad", v, (g, z), {"labels": labels})
+
+
+@register_gradient("SparseSoftmaxCEMeanGrad", wants_needs=True)
+def _sparse_softmax_ce_mean_backward_grad(gg, out, g, z, labels, needs):
+    # out = (g/n) (s - e_y): the per-sample form's rule with g/n for every sample.
+    n = max(labels.shape[0], 1)
+    per_sample = multiply(broadcast_to(g, labels.shape), 1.0 / n)
+    gg_g, gg_z = _sparse_softmax_ce_backward_grad(gg, out, per_sample, z, labels, needs=needs)
+    if gg_g is not None:
+        gg_g = multiply(reduce_sum(gg_g), 1.0 / n)
     return gg_g, gg_z
 
 

@@ -109,3 +109,78 @@ def test_pool_fast_path_with_a_layer_used_twice(monkeypatch):
     _no_pool(monkeypatch)
     slow = _train(shared)
     _assert_same(fast, slow, rtol=0, atol=0)
+
+
+# ----------------------------------------------------------------- the fused mean loss
+
+def _no_mean_form(monkeypatch):
+    from ember.keras.losses import crossentropy, loss
+    monkeypatch.delitem(loss.MEAN_FORMS, crossentropy.sparse_categorical_crossentropy)
+
+
+def test_fused_mean_loss_trains_as_the_general_path(monkeypatch):
+    fast = _train(_seed_mlp)
+    _no_mean_form(monkeypatch)
+    slow = _train(_seed_mlp)
+    _assert_same(fast, slow, rtol=0, atol=0)
+
+
+def test_fused_mean_loss_from_logits(monkeypatch):
+    def logits_model():
+        keras.utils.set_random_seed(4)
+        model = keras.Sequential([keras.layers.Dense(16, activation="relu",
+                                                     input_shape=(20,)),
+                                  keras.layers.Dense(5)])
+        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])
+        return model
+
+    fast = _train(logits_model)
+    _no_mean_form(monkeypatch)
+    slow = _train(logits_model)
+    _assert_same(fast, slow, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"from_logits": True}, {"ignore_class": 2}],
+                         ids=["probs", "logits", "ignore_class"])
+@pytest.mark.parametrize("labels_shape", [(8,), (8, 1)], ids=["flat", "column"])
+def test_loss_object_value_and_gradient_match_the_general_path(monkeypatch, kwargs,
+                                                               labels_shape):
+    rng = np.random.default_rng(9)
+    z = tf.Variable(rng.normal(size=(8, 5)).astype("float32"))
+    labels = rng.integers(0, 5, 8).reshape(labels_shape)
+    loss = keras.losses.SparseCategoricalCrossentropy(**kwargs)
+
+    def value_and_grad():
+        with tf.GradientTape() as tape:
+            out = z if kwargs.get("from_logits") else tf.nn.softmax(z)
+            value = loss(labels, out)
+        return value.numpy(), tape.gradient(value, z).numpy()
+
+    fast = value_and_grad()
+    _no_mean_form(monkeypatch)
+    slow = value_and_grad()
+    np.testing.assert_allclose(fast[0], slow[0], rtol=1e-6)
+    np.testing.assert_allclose(fast[1], slow[1], rtol=1e-6, atol=1e-7)
+
+
+def test_sample_weights_and_bad_labels_keep_the_general_behaviour():
+    x, y = _data(n=64)
+    model = _seed_mlp(dropout=0.0)
+    weights = np.linspace(0.0, 2.0, 64).astype("float32")
+    history = model.fit(x, y, sample_weight=weights, batch_size=32, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="sparse_categorical_crossentropy"):
+        model.fit(x, np.full(64, 7), batch_size=32, epochs=1, verbose=0)
+
+
+def test_compiled_sparse_crossentropy_records_one_fused_loss_op():
+    x, y = _data(n=32)
+    model = _seed_mlp(dropout=0.0)
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)  # resolves the compiled loss
+    with tf.GradientTape() as tape:
+        loss = model.compute_loss(x, y, model(x, training=True))
+    ops_recorded = [entry[0] for entry in tape._entries]
+    assert ops_recorded[-1] == "SparseSoftmaxCEMean"
+    assert loss.shape == ()
+    assert "Mean" not in ops_recorded
