@@ -243,3 +243,27 @@ def test_dropout_grad_op_gradient():
         return np.where(mask, g * 2.0, 0.0)
     check(lambda g: nn_ops.dropout_grad(g, mask, 2.0), [rand((2, 3))], ref=ref)
     check_second_order(lambda g: nn_ops.dropout_grad(g, mask, 2.0) ** 2, [rand((2, 3))])
+
+
+# ----------------------------------------------------------------- the finiteness check
+
+def test_finite_data_is_checked_once_and_nan_data_always_warns():
+    import warnings
+
+    from ember.keras.models import data as data_mod
+
+    x, y = _data(n=64)
+    model = _seed_mlp(dropout=0.0)
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    assert data_mod._known_finite(x)
+    assert not data_mod._known_finite(x.copy())  # another array is checked anew
+    assert not data_mod._known_finite(x[:32])
+    bad = x.copy()
+    bad[3, 2] = np.nan
+    for _ in range(2):
+        with pytest.warns(RuntimeWarning, match="NaN or infinite"):
+            model.fit(bad, y, batch_size=32, epochs=1, verbose=0)
+    assert not data_mod._known_finite(bad)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0)
