@@ -253,7 +253,9 @@ def _check_labels(labels: np.ndarray, n: int, where_: str):
         else:
             raise InvalidArgumentError(f"{where_}: labels must be integer class indices; got "
                                        f"dtype {labels.dtype}.")
-    if labels.size and (labels.min() < 0 or labels.max() >= n):
+    # One reduction over the labels read as unsigned: a negative label reads as a huge one.
+    unsigned = labels.view(f"u{labels.dtype.itemsize}") if labels.dtype.kind == "i" else labels
+    if labels.size and np.maximum.reduce(unsigned, axis=None) >= n:
         bad = labels[(labels < 0) | (labels >= n)].ravel()
         raise InvalidArgumentError(
             f"{where_}: Received a label value of {bad[0]} which is outside the valid range of "
@@ -342,8 +344,11 @@ def sparse_softmax_cross_entropy_mean(labels, logits):
     total = probs.sum(axis=-1, keepdims=True)
     losses = np.log(total[:, 0]) - shifted[np.arange(v.shape[0]), lab]
     probs /= total
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = np.asarray(losses.mean(axis=(0,)), dtype=v.dtype)
+    # reduce_mean's arithmetic (a sum, then a division by the count), without np.mean's
+    # Python wrapper; an empty batch gives NaN, as the mean of nothing does.
+    count = len(losses)
+    value = np.asarray(np.add.reduce(losses, axis=0) / v.dtype.type(count) if count
+                       else np.nan, dtype=v.dtype)
     return apply("SparseSoftmaxCEMean", value, (z,), {"labels": lab, "probs": probs})
 
 

@@ -124,3 +124,10 @@ def test_dense_dropout_matches_torch():
     np.testing.assert_allclose(out_e.numpy(), out_t.detach().numpy(), rtol=1e-12)
     for g, t in zip(grads, (tx, tw, tb)):
         np.testing.assert_allclose(g.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_negative_labels_and_an_empty_batch():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="label value of -1"):
+        nn_ops.sparse_softmax_cross_entropy_mean(np.array([0, -1], np.int8), tf.zeros([2, 3]))
+    empty = nn_ops.sparse_softmax_cross_entropy_mean(np.zeros(0, np.int64), tf.zeros([0, 3]))
+    assert np.isnan(empty.numpy()) and empty.dtype == tf.float32
