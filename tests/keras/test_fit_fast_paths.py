@@ -267,3 +267,36 @@ def test_finite_data_is_checked_once_and_nan_data_always_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+
+
+# ----------------------------------------------------------------- trainable_variables kept
+
+def test_trainable_variables_follow_every_change():
+    model = _seed_mlp()
+    first = model.trainable_variables
+    assert len(first) == 6 and model.trainable_variables == first
+    first.append("not a variable")  # the caller's list is its own
+    assert len(model.trainable_variables) == 6
+    model.layers[0].trainable = False  # a layer frozen
+    assert len(model.trainable_variables) == 4
+    model.layers[0].trainable = True
+    model.layers[2].kernel.trainable = False  # a variable's own flag
+    assert model.trainable_variables == [v for v in first[:6] if v is not
+                                         model.layers[2].kernel]
+    model.layers[2].kernel.trainable = True
+    model.add(keras.layers.Dense(3))  # a layer added
+    model.build((None, 20))
+    assert len(model.trainable_variables) == 8
+
+
+def test_a_copied_model_lists_its_own_variables():
+    import copy
+
+    model = _seed_mlp()
+    assert len(model.trainable_variables) == 6
+    twin = copy.deepcopy(model)
+    assert all(a is not b for a, b in zip(twin.trainable_variables, model.trainable_variables))
+    clone = keras.models.clone_model(model)
+    clone.build((None, 20))
+    ids = {id(v) for v in model.trainable_variables}
+    assert all(id(v) not in ids for v in clone.trainable_variables)
