@@ -153,12 +153,15 @@ class GradientTape:
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError("unconnected_gradients must be 'none' or 'zero'; received "
                              f"{unconnected_gradients!r}.")
-        flat_sources = flatten(sources)
+        # The usual call, gradient(loss, model.trainable_variables), skips the nest walks
+        # (two flattens and a pack: 6 µs of a 0.45 ms batch-32 step).
+        plain = type(sources) is list and all(isinstance(s, Tensor) for s in sources)
+        flat_sources = sources if plain else flatten(sources)
         for s in flat_sources:
             if not isinstance(s, Tensor):
                 raise TypeError("tape.gradient sources must be tensors or variables; received "
                                 f"{type(s).__name__}.")
-        targets = flatten(target)
+        targets = [target] if isinstance(target, Tensor) else flatten(target)
         if output_gradients is None:
             seeds = [None] * len(targets)
         else:
@@ -171,7 +174,7 @@ class GradientTape:
             if g is None and unconnected_gradients == "zero":
                 g = _zeros_like(s)
             out.append(g)
-        return pack_sequence_as(sources, out)
+        return out if plain else pack_sequence_as(sources, out)
 
     def _gradient_into(self, target: Tensor, sources: list, buffers: list) -> list:
         """``gradient(target, sources)`` for a scalar target and a flat list of sources, where
