@@ -23,15 +23,13 @@ figure is the median over rounds of each round's median step time. Writes
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+import step_rounds
 
 VOCAB, MAXLEN, EMBED, HEADS, FF, BATCH, CLASSES = 2000, 64, 64, 4, 128, 32, 2
 HERE = Path(__file__).resolve().parent
@@ -158,83 +156,22 @@ def worker(framework, warmup, steps, threads):
     print(json.dumps({"framework": framework, "times": times, "losses": losses, "info": info}))
 
 
-def _available(name):
-    probe = {"ember": "numpy", "torch": "torch", "tensorflow": "tensorflow"}[name]
-    code = f"import importlib.util, sys; sys.exit(importlib.util.find_spec('{probe}') is None)"
-    return subprocess.run([sys.executable, "-c", code]).returncode == 0
-
-
-def _machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=20, help="timed steps per round")
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="ember,torch,tensorflow")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="threads for every framework (BLAS, torch, TF); 0: their defaults")
-    parser.add_argument("--out", default=str(HERE / "results" / "transformer_step.md"))
-    args = parser.parse_args()
+    args = step_rounds.parser(__doc__.splitlines()[0], steps=20, warmup=3,
+                              out=HERE / "results" / "transformer_step.md").parse_args()
     if args.worker:
         worker(args.worker, args.warmup, args.steps, args.threads)
         return
     if args.quick:
         args.rounds, args.steps = 1, 1
-    names = [n for n in args.only.split(",") if n and _available(n)]
-    results = {n: [] for n in names}
-    info = {}
-    env = dict(os.environ)
-    if args.threads:
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[var] = str(args.threads)
-    for r in range(args.rounds):
-        order = names[r % len(names):] + names[:r % len(names)]
-        for name in order:
-            proc = subprocess.run([sys.executable, __file__, "--worker", name, "--warmup",
-                                   str(args.warmup), "--steps", str(args.steps), "--threads",
-                                   str(args.threads)],
-                                  capture_output=True, text=True, env=env)
-            if proc.returncode != 0:
-                print(f"{name} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
-                continue
-            payload = json.loads(proc.stdout.strip().splitlines()[-1])
-            results[name].append(statistics.median(payload["times"]))
-            info[name] = payload["info"]
-            print(f"round {r + 1} {name}: {1e3 * results[name][-1]:.1f} ms/step", flush=True)
-    med = {n: statistics.median(v) for n, v in results.items() if v}
-    lines = [f"# One training step of a small Transformer encoder ({time.strftime('%Y-%m-%d')})",
-             "", f"Machine: {_machine()}.",
-             f"Model: Embedding({VOCAB}, {EMBED}) + positions({MAXLEN}) -> MultiHeadAttention "
-             f"({HEADS} heads x {EMBED // HEADS}) + LayerNorm + FFN({FF}) + LayerNorm -> "
-             f"average pooling -> Dense({CLASSES}); batch {BATCH}, sequence {MAXLEN}, Adam; "
-             f"median of {args.rounds} rounds x {args.steps} steps; threads: "
-             f"{args.threads or 'each framework default'}.", "",
-             "| framework | ms/step | Ember / peer | each round |", "|---|---|---|---|"]
-    for n, t in med.items():
-        ratio = "—" if n == "ember" or "ember" not in med else f"{med['ember'] / t:.2f}x"
-        rounds = ", ".join(f"{1e3 * v:.1f}" for v in results[n])
-        lines.append(f"| {n} {info.get(n, {}).get(n, '')} | {1e3 * t:.1f} | {ratio} | "
-                     f"{rounds} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(args.out).with_suffix(".tmp")
-    tmp.write_text(text)
-    tmp.replace(args.out)
+    results, info = step_rounds.run_rounds(__file__, args, scale=1000, unit="ms")
+    model = (f"Model: Embedding({VOCAB}, {EMBED}) + positions({MAXLEN}) -> MultiHeadAttention "
+        f"({HEADS} heads x {EMBED // HEADS}) + LayerNorm + FFN({FF}) + LayerNorm -> "
+        f"average pooling -> Dense({CLASSES}); batch {BATCH}, sequence {MAXLEN}, Adam; "
+        f"median of {args.rounds} rounds x {args.steps} steps; threads: "
+        f"{args.threads or 'each framework default'}.")
+    step_rounds.report("One training step of a small Transformer encoder", model, results,
+                       info, scale=1000, unit="ms", out=args.out)
 
 
 if __name__ == "__main__":

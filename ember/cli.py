@@ -379,6 +379,9 @@ def _load_run_model(run_dir):
 
 def _read_input(path, model):
     """The examples in ``path`` (``.npy`` or an image) shaped for the model's input."""
+    if not os.path.isfile(path):
+        raise DamagedRunFile(f"{path}: no such file (expected a .npy array or an image to "
+                             "classify).")
     if path.endswith(".npy"):
         with _naming_damage(path):
             x = np.load(path, allow_pickle=False)

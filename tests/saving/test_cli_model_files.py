@@ -78,6 +78,8 @@ def test_predict_prints_top_classes_for_npy_and_png(run_dir, tmp_path):
     assert code == 0, err
     label, name, prob = out.strip().split(": ")
     assert label.endswith("shoe.png") and name in names and 0 < float(prob) <= 1
+    code, _, err = run_main(["predict", str(run_dir), str(tmp_path / "missing.png")])
+    assert code == 2 and "missing.png: no such file" in err
 
 
 def test_predict_and_plot_name_damaged_files(tmp_path):

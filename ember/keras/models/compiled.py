@@ -291,6 +291,10 @@ class CompiledMetrics:
             per = [_as_list(specs[n]) if specs.get(n) is not None else [] for n in names]
         elif len(specs) == len(keys):
             per = [[] if s is None else _as_list(s) for s in specs]
+        elif any(isinstance(s, (list, tuple)) for s in specs):
+            raise ValueError(f"compile() got {len(specs)} metric lists for a model with "
+                             f"{len(keys)} outputs {list(names)}: give one list (or None) per "
+                             "output, or a dict keyed by output name.")
         else:
             per = [list(specs)] * len(keys)
         trues = _targets(y_true, keys, names)

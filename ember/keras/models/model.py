@@ -571,8 +571,14 @@ class Model(Layer):
                       show_trainable=show_trainable)
 
     # -- weights files ------------------------------------------------------------------
-    def save_weights(self, filepath, overwrite: bool = True) -> None:
-        """Writes the weights to ``filepath`` (``.weights.h5``, or ``.weights.npz``) atomically."""
+    def save_weights(self, filepath, overwrite: bool = True, save_format=None,
+                     options=None) -> None:
+        """Writes the weights to ``filepath`` (``.weights.h5``, or ``.weights.npz``) atomically.
+
+        Keras 2 idioms still work: any ``.h5`` name, and a name without a suffix, which
+        writes a checkpoint at that prefix and records it as its folder's latest
+        (``tf.train.latest_checkpoint``). ``save_format``/``options`` are accepted and unused.
+        """
         weights_file.save_weights(self, os.fspath(filepath), overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs) -> None:

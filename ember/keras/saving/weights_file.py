@@ -22,22 +22,37 @@ from ember.keras.saving import state_tree
 from ember.keras.saving.safe_read import read_h5, read_npz
 from ember.tensor import as_array
 
+# Keras 2 wrote weights to any ``.h5`` name, and for a name without a suffix wrote a
+# TensorFlow checkpoint at that prefix, recorded as the folder's latest (course code reloads
+# it with ``model.load_weights(tf.train.latest_checkpoint(folder))``). Ember keeps both
+# idioms: ``.h5`` names get the Keras 3 layout, and a bare prefix gets Ember's checkpoint
+# (``ember.train``: an .npz and a JSON index, not TensorFlow's format).
+_FILE_SUFFIXES = (".h5", ".hdf5", ".npz", ".keras")
+
+
+def _is_checkpoint_prefix(filepath) -> bool:
+    return not filepath.endswith(_FILE_SUFFIXES)
+
 
 def _check_name(filepath):
-    if not filepath.endswith((".weights.h5", ".weights.npz")):
-        raise ValueError("The filename must end in `.weights.h5` (or `.weights.npz`, which "
-                         f"needs no h5py). Received: filepath={filepath}")
+    if filepath.endswith(".keras"):
+        raise ValueError("save_weights writes weights files (`.weights.h5`, `.weights.npz`); "
+                         "a `.keras` file holds a whole model: use model.save(). Received: "
+                         f"filepath={filepath}")
 
 
 def save_weights(model, filepath, overwrite=True):
     """Writes every variable of ``model`` (and of its optimizer) to ``filepath``."""
     filepath = os.fspath(filepath)
     _check_name(filepath)
+    if _is_checkpoint_prefix(filepath):
+        _save_checkpoint(model, filepath, overwrite)
+        return
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False.")
     entries = state_tree.entries(model)
     os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
-    if filepath.endswith(".h5"):
+    if filepath.endswith((".h5", ".hdf5")):
         try:
             import h5py
         except ImportError:
@@ -60,12 +75,33 @@ def save_weights(model, filepath, overwrite=True):
         f.write(data)
 
 
+def _save_checkpoint(model, prefix, overwrite):
+    from ember.train.checkpoint import Checkpoint, _write_state
+    if not overwrite and os.path.exists(prefix + ".npz"):
+        raise FileExistsError(f"{prefix} exists and overwrite=False.")
+    Checkpoint(model=model).write(prefix)
+    _write_state(os.path.dirname(os.path.abspath(prefix)), prefix, [prefix])
+
+
+def _load_checkpoint(model, prefix):
+    from ember.train.checkpoint import Checkpoint
+    if not os.path.exists(prefix + ".npz"):
+        raise FileNotFoundError(
+            f"No weights at {prefix}: expected a file ending in `.weights.h5`, `.weights.npz` "
+            f"or `.keras`, or a checkpoint prefix that save_weights wrote ({prefix}.npz).")
+    if not model.built:
+        raise ValueError(f"Cannot load the checkpoint {prefix} into model '{model.name}': it "
+                         "has no weights yet. Build it first (call it on a batch, or "
+                         "model.build(input_shape)).")
+    Checkpoint(model=model).restore(prefix)
+
+
 def read_weights(filepath) -> dict:
     """``{path: array}`` from a weights file, through the safe readers."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No weights file at {filepath}.")
-    if filepath.endswith(".h5"):
+    if filepath.endswith((".h5", ".hdf5")):
         return read_h5(filepath, filepath)
     return read_npz(filepath, filepath)
 
@@ -76,11 +112,11 @@ def load_weights(model, filepath, skip_mismatch=False):
     if filepath.endswith(".keras"):
         from ember.keras.saving.keras_file import read_keras_archive
         _, stored = read_keras_archive(filepath)
-    elif filepath.endswith((".h5", ".npz")):
+    elif filepath.endswith((".h5", ".hdf5", ".npz")):
         stored = read_weights(filepath)
     else:
-        raise ValueError("load_weights reads `.weights.h5`, `.weights.npz` and `.keras` files. "
-                         f"Received: filepath={filepath}")
+        _load_checkpoint(model, filepath)
+        return
     from ember.keras.saving.keras_file import assign_entries
     assign_entries(model, stored, filepath, skip_mismatch=skip_mismatch)
 

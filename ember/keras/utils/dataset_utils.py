@@ -128,6 +128,47 @@ def encode_labels(labels, label_mode, num_classes):
 
 # -- split_dataset ----------------------------------------------------------------------
 
+def files_dataset(paths, labels, label_mode, num_classes, *, read, batch_size, shuffle, seed,
+                  class_names):
+    """The directory loaders' dataset: each file read by ``read(path)`` (with its encoded
+    label unless ``label_mode`` is None), shuffled by path before reading, then batched;
+    ``class_names`` and ``file_paths`` set as Keras sets them."""
+    from ember.data import Dataset
+    path_ds = Dataset.from_tensor_slices(np.array([p.encode() for p in paths], dtype=object))
+    if label_mode:
+        encoded = encode_labels(labels, label_mode, num_classes)
+        ds = Dataset.zip((path_ds, Dataset.from_tensor_slices(encoded)))
+    else:
+        ds = path_ds
+    if shuffle:
+        ds = ds.shuffle(buffer_size=batch_size * 8 if batch_size is not None else 1024,
+                        seed=seed)
+
+    def load(path, *label):
+        value = read(path.numpy().decode())
+        return (value,) + label if label else value
+
+    ds = ds.map(load)
+    if batch_size is not None:
+        ds = ds.batch(batch_size)
+    ds = ds.prefetch(-1)
+    ds.class_names = class_names
+    ds.file_paths = paths
+    return ds
+
+
+def directory_subsets(paths, labels, validation_split, subset, shuffle, build):
+    """``build(paths, labels, shuffle, what)`` of the requested subset, or [training,
+    validation] for ``subset="both"`` (validation never shuffled)."""
+    if subset == "both":
+        train = get_training_or_validation_split(paths, labels, validation_split, "training")
+        val = get_training_or_validation_split(paths, labels, validation_split, "validation")
+        return [build(*train, shuffle, "training "), build(*val, False, "validation ")]
+    part, part_labels = get_training_or_validation_split(paths, labels, validation_split,
+                                                         subset)
+    return build(part, part_labels, shuffle, "")
+
+
 def _samples(dataset):
     """The dataset as a list of samples, and how to rebuild arrays from such a list."""
     from ember.data import Dataset

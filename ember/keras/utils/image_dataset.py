@@ -94,53 +94,20 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 '
                          f"class_names. Received: class_names={class_names}")
     options = {"image_size": tuple(image_size), "channels": channels,
-                   "interpolation": interpolation, "crop": crop_to_aspect_ratio,
-                   "pad": pad_to_aspect_ratio,
-                   "channels_first": image_utils._channels_first(data_format)}
+               "interpolation": interpolation, "crop": crop_to_aspect_ratio,
+               "pad": pad_to_aspect_ratio,
+               "channels_first": image_utils._channels_first(data_format)}
     num_classes = len(class_names) if class_names else 0
-    buffer = batch_size * 8 if batch_size is not None else 1024
-
     def build(part, part_labels, shuffled, what):
         if not part:
             raise ValueError(f"No {what}images found in directory {directory}. Allowed "
                              f"formats: {ALLOWLIST_FORMATS}")
-        ds = _paths_to_dataset(part, part_labels, label_mode, num_classes, shuffled, buffer,
-                               seed, options)
-        if batch_size is not None:
-            ds = ds.batch(batch_size)
-        ds = ds.prefetch(-1)
-        ds.class_names = class_names
-        ds.file_paths = part
-        return ds
+        return dataset_utils.files_dataset(
+            part, part_labels, label_mode, num_classes, read=lambda p: load_image(p, **options),
+            batch_size=batch_size, shuffle=shuffled, seed=seed, class_names=class_names)
 
-    if subset == "both":
-        train = dataset_utils.get_training_or_validation_split(paths, labels,
-                                                               validation_split, "training")
-        val = dataset_utils.get_training_or_validation_split(paths, labels, validation_split,
-                                                             "validation")
-        return [build(*train, shuffle, "training "), build(*val, False, "validation ")]
-    part, part_labels = dataset_utils.get_training_or_validation_split(
-        paths, labels, validation_split, subset)
-    return build(part, part_labels, shuffle, "")
-
-
-def _paths_to_dataset(paths, labels, label_mode, num_classes, shuffle, buffer, seed,
-                      options):
-    from ember.data import Dataset
-    path_ds = Dataset.from_tensor_slices(np.array([p.encode() for p in paths], dtype=object))
-    if label_mode:
-        encoded = dataset_utils.encode_labels(labels, label_mode, num_classes)
-        ds = Dataset.zip((path_ds, Dataset.from_tensor_slices(encoded)))
-    else:
-        ds = path_ds
-    if shuffle:
-        ds = ds.shuffle(buffer_size=buffer, seed=seed)
-
-    def load(path, *label):
-        image = load_image(path.numpy().decode(), **options)
-        return (image,) + label if label else image
-
-    return ds.map(load)
+    return dataset_utils.directory_subsets(paths, labels, validation_split, subset, shuffle,
+                                           build)
 
 
 def load_image(path, image_size, channels, interpolation, crop=False, pad=False,

@@ -52,51 +52,19 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
         raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 '
                          f"class_names. Received: class_names={class_names}")
     num_classes = len(class_names) if class_names else 0
-    buffer = batch_size * 8 if batch_size is not None else 1024
+    def read(path):
+        with open(path, "rb") as f:
+            text = f.read()
+        return np.array(text if max_length is None else text[:max_length], dtype=object)
 
     def build(part, part_labels, shuffled, what):
         if not part:
             raise ValueError(f"No {what}text files found in directory {directory}. Allowed "
                              "format: .txt" + (" (with labels='inferred', in one subfolder per "
                                                "class)" if labels is not None else ""))
-        ds = _paths_to_dataset(part, part_labels, label_mode, num_classes, max_length,
-                               shuffled, buffer, seed)
-        if batch_size is not None:
-            ds = ds.batch(batch_size)
-        ds = ds.prefetch(-1)
-        ds.class_names = class_names
-        ds.file_paths = part
-        return ds
+        return dataset_utils.files_dataset(
+            part, part_labels, label_mode, num_classes, read=read, batch_size=batch_size,
+            shuffle=shuffled, seed=seed, class_names=class_names)
 
-    if subset == "both":
-        train = dataset_utils.get_training_or_validation_split(paths, labels,
-                                                               validation_split, "training")
-        val = dataset_utils.get_training_or_validation_split(paths, labels, validation_split,
-                                                             "validation")
-        return [build(*train, shuffle, "training "), build(*val, False, "validation ")]
-    part, part_labels = dataset_utils.get_training_or_validation_split(
-        paths, labels, validation_split, subset)
-    return build(part, part_labels, shuffle, "")
-
-
-def _paths_to_dataset(paths, labels, label_mode, num_classes, max_length, shuffle, buffer,
-                      seed):
-    from ember.data import Dataset
-    path_ds = Dataset.from_tensor_slices(np.array([p.encode() for p in paths], dtype=object))
-    if label_mode:
-        encoded = dataset_utils.encode_labels(labels, label_mode, num_classes)
-        ds = Dataset.zip((path_ds, Dataset.from_tensor_slices(encoded)))
-    else:
-        ds = path_ds
-    if shuffle:
-        ds = ds.shuffle(buffer_size=buffer, seed=seed)
-
-    def read(path, *label):
-        with open(path.numpy().decode(), "rb") as f:
-            text = f.read()
-        if max_length is not None:
-            text = text[:max_length]
-        text = np.array(text, dtype=object)
-        return (text,) + label if label else text
-
-    return ds.map(read)
+    return dataset_utils.directory_subsets(paths, labels, validation_split, subset, shuffle,
+                                           build)
