@@ -300,3 +300,48 @@ def test_a_copied_model_lists_its_own_variables():
     clone.build((None, 20))
     ids = {id(v) for v in model.trainable_variables}
     assert all(id(v) not in ids for v in clone.trainable_variables)
+
+
+# ----------------------------------------------------------------- accuracy as a count
+
+@pytest.mark.parametrize("labels", ["int", "uint8", "float", "column"])
+def test_sparse_accuracy_count_equals_the_general_path(monkeypatch, labels):
+    from ember.keras.metrics import MeanMetricWrapper, SparseCategoricalAccuracy
+
+    rng = np.random.default_rng(12)
+    y_pred = tf.constant(rng.random((50, 4)).astype("float32"))
+    y_true = rng.integers(0, 4, 50)
+    y_true = {"int": y_true, "uint8": y_true.astype("uint8"), "float": y_true.astype("float32"),
+              "column": y_true.reshape(-1, 1)}[labels]
+    fast = SparseCategoricalAccuracy()
+    for _ in range(3):
+        fast.update_state(y_true, y_pred)
+    monkeypatch.setattr(SparseCategoricalAccuracy, "update_state",
+                        MeanMetricWrapper.update_state)
+    slow = SparseCategoricalAccuracy()
+    for _ in range(3):
+        slow.update_state(y_true, y_pred)
+    assert fast.result().numpy() == slow.result().numpy()
+    assert fast.count.numpy() == slow.count.numpy() == 150
+
+
+def test_sparse_accuracy_with_weights_or_tensors_keeps_the_general_path():
+    from ember.keras.metrics import SparseCategoricalAccuracy
+
+    metric = SparseCategoricalAccuracy()
+    metric.update_state(tf.constant([1, 0]), tf.constant([[0.2, 0.8], [0.3, 0.7]]),
+                        sample_weight=[3.0, 1.0])
+    assert metric.result().numpy() == pytest.approx(0.75)
+    metric.reset_state()
+    metric.update_state([[1], [0]], [[0.2, 0.8], [0.9, 0.1]])  # Python lists
+    assert metric.result().numpy() == 1.0
+
+
+def test_fit_accuracy_is_the_same_with_the_count(monkeypatch):
+    from ember.keras.metrics import MeanMetricWrapper, SparseCategoricalAccuracy
+
+    fast = _train(_seed_mlp)
+    monkeypatch.setattr(SparseCategoricalAccuracy, "update_state",
+                        MeanMetricWrapper.update_state)
+    slow = _train(_seed_mlp)
+    _assert_same(fast, slow, rtol=0, atol=0)
