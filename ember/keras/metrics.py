@@ -408,8 +408,8 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         # fit's usual case, one label per sample and no weights, as a count of hits: no
-        # per-sample 0/1 tensor, no tape pause, the same totals (measured: 15 µs of fit's
-        # 1.3 ms step at batch 128 on the shared 2-core machine).
+        # per-sample 0/1 tensor, no tape pause, the same totals (measured at batch 128:
+        # 7 µs instead of 12 µs alone, about 14 µs less inside fit's step).
         yt = y_true if type(y_true) is np.ndarray else None
         yp = as_array(y_pred) if isinstance(y_pred, Tensor) else None
         if sample_weight is None and yt is not None and yp is not None and yp.ndim == 2:

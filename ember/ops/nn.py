@@ -326,9 +326,10 @@ def sparse_softmax_cross_entropy_mean(labels, logits):
     The loss ``fit`` computes most (sparse cross-entropy after a softmax, no sample
     weights, Keras's "sum_over_batch_size"). Fused, the forward keeps the softmax it
     computes for the backward pass, and the backward is one op, instead of a Mean, its
-    two-op gradient and a softmax computed again (measured: 25 µs of a 0.6 ms step at
-    batch 128). The same arithmetic as ``reduce_mean(sparse_softmax_cross_entropy_with_
-    logits(...))``. ``logits`` is 2-D (batch, classes), float32 or float64.
+    two-op gradient and a softmax computed again (measured through the compiled loss at
+    batch 128: loss and gradient 50 µs instead of 180 µs). The same arithmetic as
+    ``reduce_mean(sparse_softmax_cross_entropy_with_logits(...))``. ``logits`` is 2-D
+    (batch, classes), float32 or float64.
     """
     z = _t(logits)
     v = z._value
@@ -475,8 +476,9 @@ def dense(x, kernel, bias=None, activation=None, dropout=None):
 
 def _dense_dropout(z, inputs, activation, rate):
     # One op for Dense + Dropout: a layer call, a Mul op and its backward step fewer, and
-    # the relu and dropout backward masks applied in one pass (measured: 45 µs of a 0.6 ms
-    # step at batch 128 on the seed MLP). The numbers are dropout()'s: the same draw, and
+    # the relu and dropout backward masks applied in one pass (measured: the seed MLP's
+    # forward and backward at batch 128, 920 µs instead of 957 µs). The numbers are
+    # dropout()'s: the same draw, and
     # z·keep·scale equals z·(keep·scale) exactly.
     if activation not in (None, "linear", "relu") or not 0 < float(rate) < 1:
         raise ValueError(f"dense: dropout needs activation None, 'linear' or 'relu' and a rate "
