@@ -144,7 +144,10 @@ class NumpyMLP:
         for start in range(0, len(x), batch_size):
             idx = order[start : start + batch_size]
             xb = self._buffers_for(len(idx))["x"]
-            np.take(x, idx, axis=0, out=xb)
+            # mode="clip": with the default mode="raise", `out=` is filled through a hidden
+            # buffer (NumPy's documented behaviour), 62 µs a batch instead of 26 µs here; the
+            # indices come from a permutation, so none is out of range.
+            np.take(x, idx, axis=0, out=xb, mode="clip")
             self.train_step(xb, y[idx])
 
     def predict(self, x, batch_size=32):

@@ -34,7 +34,8 @@ RESULTS_DIR = BENCH_DIR / "results"
 
 FRAMEWORKS = ("ember", "tensorflow", "torch", "numpy")
 SECTIONS = ("train", "latency", "predict", "matmul", "import", "cnn",  # cnn: cnn_run.py
-            "contention")  # contention: contention.py
+            "contention",  # contention: contention.py
+            "scaling")  # scaling: scaling.py (issue 17: widths x batch sizes)
 IMPORT_MODULES = ("python", "numpy", "ember", "torch", "tensorflow")  # "python": -c pass
 
 NAMES = {
@@ -603,6 +604,14 @@ def main(argv=None):
                         "--results-dir", str(args.results_dir)] + (["--quick"] if q else []),
                        env=env, check=False)
         extra = args.results_dir / "contention.md"
+        if extra.exists():
+            markdown += "\n" + extra.read_text()
+    if "scaling" in cfg.sections:  # its own script and files: results/scaling.{json,md}
+        peers = [f for f in frameworks if f in ("ember", "torch", "numpy")]
+        subprocess.run([sys.executable, str(BENCH_DIR / "scaling.py"), "--only", ",".join(peers),
+                        "--results-dir", str(args.results_dir)] + (["--quick"] if q else []),
+                       env=env, check=False)
+        extra = args.results_dir / "scaling.md"
         if extra.exists():
             markdown += "\n" + extra.read_text()
     payload = {**meta, **summary, "failures": collected.failures, "jobs": collected.jobs}

@@ -22,15 +22,24 @@ RECORDING: list = []
 # op name -> (rule, wants_needs). See ``register_gradient``.
 GRADIENTS: dict = {}
 
+# Ops whose rule can write an input's gradient into a buffer it is handed (``into=``).
+WRITES_INTO: set = set()
 
-def register_gradient(op_name: str, wants_needs: bool = False):
+
+def register_gradient(op_name: str, wants_needs: bool = False, writes_into: bool = False):
     """Registers the gradient rule (VJP) of ``op_name``; use it right under the rule.
 
     A rule with ``wants_needs=True`` also receives ``needs=(bool, ...)`` saying which
     inputs need a gradient, so it can skip work (e.g. the data input of the first Dense).
+    A rule with ``writes_into=True`` (it must also want ``needs``) may receive
+    ``into=(ndarray or None, ...)``: where an entry is an array, the rule writes that
+    input's gradient into it and returns it wrapped, so the optimizer reads it without a
+    copy. The tape hands buffers only when no tape records the backward pass.
     """
     def deco(rule):
         GRADIENTS[op_name] = (rule, wants_needs)
+        if writes_into:
+            WRITES_INTO.add(op_name)
         return rule
     return deco
 

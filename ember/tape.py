@@ -27,7 +27,7 @@ from ember.nest import flatten, pack_sequence_as
 from ember.ops.array import reshape, stack
 from ember.ops.math import add
 from ember.ops.reduce import unbroadcast
-from ember.record import GRADIENTS
+from ember.record import GRADIENTS, WRITES_INTO
 from ember.record import RECORDING as _recording
 from ember.tensor import Tensor, Variable, convert_to_tensor
 
@@ -153,12 +153,15 @@ class GradientTape:
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError("unconnected_gradients must be 'none' or 'zero'; received "
                              f"{unconnected_gradients!r}.")
-        flat_sources = flatten(sources)
+        # The usual call, gradient(loss, model.trainable_variables), skips the nest walks
+        # (two flattens and a pack: 10 µs a call on the seed MLP's six variables).
+        plain = type(sources) is list and all(isinstance(s, Tensor) for s in sources)
+        flat_sources = sources if plain else flatten(sources)
         for s in flat_sources:
             if not isinstance(s, Tensor):
                 raise TypeError("tape.gradient sources must be tensors or variables; received "
                                 f"{type(s).__name__}.")
-        targets = flatten(target)
+        targets = [target] if isinstance(target, Tensor) else flatten(target)
         if output_gradients is None:
             seeds = [None] * len(targets)
         else:
@@ -171,11 +174,31 @@ class GradientTape:
             if g is None and unconnected_gradients == "zero":
                 g = _zeros_like(s)
             out.append(g)
-        return pack_sequence_as(sources, out)
+        return out if plain else pack_sequence_as(sources, out)
 
-    def _backward(self, targets, seeds, sources, on_step=None):
+    def _gradient_into(self, target: Tensor, sources: list, buffers: list) -> list:
+        """``gradient(target, sources)`` for a scalar target and a flat list of sources, where
+        a source's gradient may be written straight into its entry of ``buffers`` (one
+        ndarray of the source's shape and dtype per source) instead of a new array.
+
+        ``Model.train_step`` passes the optimizer's pooled gradient buffer, so the optimizer
+        reads the gradients without copying them (measured: 13 µs a step at batch 128 on
+        the seed MLP). The returned tensors may share those buffers: they are valid until
+        the buffers are written again.
+        """
+        if self._used and not self._persistent:
+            return self.gradient(target, sources)  # raises the usual error
+        into = {id(s): b for s, b in zip(sources, buffers) if b is not None}
+        grads = self._backward([target], [None], sources, into=into)
+        if not self._persistent:
+            self._release()
+        return grads
+
+    def _backward(self, targets, seeds, sources, on_step=None, into=None):
         # on_step(op, out, inputs, attrs, g, in_grads), if given, sees every rule's call
         # (``explain`` reads the walk through it, so it shows exactly what gradient does).
+        # into: {id(source): ndarray} buffers that rules registered ``writes_into`` may fill
+        # with a source's gradient (see ``_gradient_into``).
         source_ids = {id(s) for s in sources}
         grads: dict = {}
         for t, seed in zip(targets, seeds):
@@ -185,6 +208,10 @@ class GradientTape:
             grads[id(t)] = add(grads[id(t)], g) if id(t) in grads else g
         was_active = self._active
         self._pop()  # the tape must not record its own backward pass
+        # Buffers are filled only when no other tape records this walk: a recorded value
+        # must not change when the next step overwrites its buffer.
+        into = dict(into) if into and not _recording else None
+        ids = self._ids
         try:
             for op, out, inputs, attrs in reversed(self._entries):
                 oid = id(out)
@@ -195,17 +222,25 @@ class GradientTape:
                     rule, wants_needs = GRADIENTS[op]
                 except KeyError:
                     raise LookupError(f"No gradient defined for operation '{op}'.") from None
-                ids = self._ids
                 if wants_needs:
                     needs = tuple(id(x) in ids for x in inputs)
-                    in_grads = rule(g, out, *inputs, needs=needs, **(attrs or {}))
+                    if into and op in WRITES_INTO:
+                        # Each buffer serves one rule: a source used twice gets its second
+                        # gradient added to the first in a fresh array.
+                        bufs = tuple(into.pop(id(x), None) if n else None
+                                     for x, n in zip(inputs, needs))
+                        in_grads = rule(g, out, *inputs, needs=needs, into=bufs,
+                                        **(attrs or {}))
+                    else:
+                        in_grads = rule(g, out, *inputs, needs=needs, **(attrs or {}))
                 else:
                     in_grads = rule(g, out, *inputs, **(attrs or {}))
                 if len(inputs) == 1 and not isinstance(in_grads, (tuple, list)):
                     in_grads = (in_grads,)
                 passed = [] if on_step is not None else None
                 for x, gx in zip(inputs, in_grads):
-                    if gx is None or id(x) not in ids:
+                    xid = id(x)
+                    if gx is None or xid not in ids:
                         if passed is not None:
                             passed.append(None)
                         continue
@@ -213,7 +248,6 @@ class GradientTape:
                         gx = unbroadcast(gx, x._value.shape)
                     if passed is not None:
                         passed.append(gx)
-                    xid = id(x)
                     prev = grads.get(xid)
                     grads[xid] = gx if prev is None else add(prev, gx)
                 if on_step is not None:

@@ -312,6 +312,11 @@ def name_scope_prefix() -> str:
     return ""
 
 
+# Bumped whenever a Variable's ``trainable`` flag is set: Keras layers cache their list of
+# trainable variables until either this or their structure changes.
+TRAINABLE_FLAGS = [0]
+
+
 class Variable(Tensor):
     """A mutable tensor whose value persists across calls: the weights a model learns.
 
@@ -359,6 +364,7 @@ class Variable(Tensor):
     @trainable.setter
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
+        TRAINABLE_FLAGS[0] += 1  # lists of trainable variables cached on layers are stale
 
     def numpy(self) -> Any:
         # A copy, as TF gives: later in-place updates must not change what the user holds.

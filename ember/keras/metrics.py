@@ -406,6 +406,23 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: str | None = None):
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        # fit's usual case, one label per sample and no weights, as a count of hits: no
+        # per-sample 0/1 tensor, no tape pause, the same totals (measured at batch 128:
+        # 7 µs instead of 12 µs alone, about 14 µs less inside fit's step).
+        yt = y_true if type(y_true) is np.ndarray else None
+        yp = as_array(y_pred) if isinstance(y_pred, Tensor) else None
+        if sample_weight is None and yt is not None and yp is not None and yp.ndim == 2:
+            if yt.ndim == 2 and yt.shape[-1] == 1:
+                yt = yt.reshape(-1)
+            if yt.shape == yp.shape[:1] and yt.dtype.kind in "iuf":
+                hits = np.count_nonzero(yt == np.argmax(yp, axis=-1).astype(yt.dtype,
+                                                                          copy=False))
+                self.total.storage[...] += hits
+                self.count.storage[...] += yt.shape[0]
+                return None
+        return super().update_state(y_true, y_pred, sample_weight=sample_weight)
+
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the one-hot label is among the ``k`` highest scores (``k`` default 5)."""

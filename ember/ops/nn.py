@@ -12,9 +12,9 @@ import numpy as np
 from ember import random as _random
 from ember import threads as _threads
 from ember.errors import InvalidArgumentError
-from ember.ops.array import expand_dims, one_hot, reshape
-from ember.ops.math import abs as abs_
+from ember.ops.array import broadcast_to, expand_dims, one_hot, reshape
 from ember.ops.math import (
+    _keep_where,
     add,
     exp,
     log1p,
@@ -30,6 +30,7 @@ from ember.ops.math import (
     where,
     zeros_like,
 )
+from ember.ops.math import abs as abs_
 from ember.ops.reduce import reduce_sum
 from ember.record import apply, register_gradient
 from ember.tensor import Tensor
@@ -252,7 +253,9 @@ def _check_labels(labels: np.ndarray, n: int, where_: str):
         else:
             raise InvalidArgumentError(f"{where_}: labels must be integer class indices; got "
                                        f"dtype {labels.dtype}.")
-    if labels.size and (labels.min() < 0 or labels.max() >= n):
+    # One reduction over the labels read as unsigned: a negative label reads as a huge one.
+    unsigned = labels.view(f"u{labels.dtype.itemsize}") if labels.dtype.kind == "i" else labels
+    if labels.size and np.maximum.reduce(unsigned, axis=None) >= n:
         bad = labels[(labels < 0) | (labels >= n)].ravel()
         raise InvalidArgumentError(
             f"{where_}: Received a label value of {bad[0]} which is outside the valid range of "
@@ -317,6 +320,64 @@ def _sparse_softmax_ce_backward_grad(gg, out, g, z, labels, needs):
     return gg_g, gg_z
 
 
+def sparse_softmax_cross_entropy_mean(labels, logits):
+    """mean over the batch of -log softmax(z)[label]: the scalar loss as one op.
+
+    The loss ``fit`` computes most (sparse cross-entropy after a softmax, no sample
+    weights, Keras's "sum_over_batch_size"). Fused, the forward keeps the softmax it
+    computes for the backward pass, and the backward is one op, instead of a Mean, its
+    two-op gradient and a softmax computed again (measured through the compiled loss at
+    batch 128: loss and gradient 50 µs instead of 180 µs). The same arithmetic as
+    ``reduce_mean(sparse_softmax_cross_entropy_with_logits(...))``. ``logits`` is 2-D
+    (batch, classes), float32 or float64.
+    """
+    z = _t(logits)
+    v = z._value
+    lab = np.asarray(labels._value if isinstance(labels, Tensor) else labels)
+    if v.ndim != 2 or v.dtype not in (np.float32, np.float64) or lab.shape != v.shape[:1]:
+        raise InvalidArgumentError(
+            f"sparse_softmax_cross_entropy_mean: expected float32/float64 logits of shape "
+            f"(batch, classes) and labels of shape (batch,); received logits {v.dtype} "
+            f"{v.shape} and labels {lab.shape}.")
+    lab = _check_labels(lab, v.shape[-1], "sparse_softmax_cross_entropy_with_logits")
+    shifted = v - v.max(axis=-1, keepdims=True)
+    probs = np.exp(shifted)
+    total = probs.sum(axis=-1, keepdims=True)
+    losses = np.log(total[:, 0]) - shifted[np.arange(v.shape[0]), lab]
+    probs /= total
+    # reduce_mean's arithmetic (a sum, then a division by the count), without np.mean's
+    # Python wrapper; an empty batch gives NaN, as the mean of nothing does.
+    count = len(losses)
+    value = np.asarray(np.add.reduce(losses, axis=0) / v.dtype.type(count) if count
+                       else np.nan, dtype=v.dtype)
+    return apply("SparseSoftmaxCEMean", value, (z,), {"labels": lab, "probs": probs})
+
+
+@register_gradient("SparseSoftmaxCEMean")
+def _sparse_softmax_ce_mean_grad(g, out, z, labels, probs):
+    return sparse_softmax_ce_mean_backward(g, z, labels, probs)
+
+
+def sparse_softmax_ce_mean_backward(g, z, labels, probs=None):
+    """(g / batch) * (softmax(z) - onehot(labels)): the fused loss's backward as one op."""
+    v = _softmax(z._value, -1) if probs is None else probs.copy()
+    n = v.shape[0]
+    v[np.arange(n), labels] -= 1
+    v *= g._value * v.dtype.type(1.0 / max(n, 1))
+    return apply("SparseSoftmaxCEMeanGrad", v, (g, z), {"labels": labels})
+
+
+@register_gradient("SparseSoftmaxCEMeanGrad", wants_needs=True)
+def _sparse_softmax_ce_mean_backward_grad(gg, out, g, z, labels, needs):
+    # out = (g/n) (s - e_y): the per-sample form's rule with g/n for every sample.
+    n = max(labels.shape[0], 1)
+    per_sample = multiply(broadcast_to(g, labels.shape), 1.0 / n)
+    gg_g, gg_z = _sparse_softmax_ce_backward_grad(gg, out, per_sample, z, labels, needs=needs)
+    if gg_g is not None:
+        gg_g = multiply(reduce_sum(gg_g), 1.0 / n)
+    return gg_g, gg_z
+
+
 # -- regularisation and helpers ---------------------------------------------------------
 
 def l2_loss(t, name=None):
@@ -364,13 +425,16 @@ _FUSED = {
 }
 
 
-def dense(x, kernel, bias=None, activation=None):
+def dense(x, kernel, bias=None, activation=None, dropout=None):
     """y = g(x @ W + b) as one op: ``z = w0 + Σ xᵢ wᵢ`` for every unit at once.
 
     ``activation`` is None/'linear', 'relu' or 'tanh' (fused into this op), or 'sigmoid' /
     'softmax': those run as a second op whose output keeps the logits in
     ``_keras_logits``, so a following cross-entropy uses the exact "with logits" form.
-    ``x`` is 2-D (batch, features).
+    ``x`` is 2-D (batch, features). ``dropout`` (a rate in (0, 1), with activation None,
+    'linear' or 'relu') also applies inverted dropout to the output, drawn from the global
+    generator as ``dropout()`` draws it: ``Sequential`` fuses a Dense and the Dropout after it
+    so while training.
     """
     x, w = _t(x), _t(kernel)
     xv, wv = x._value, w._value
@@ -405,24 +469,81 @@ def dense(x, kernel, bias=None, activation=None):
     fwd = _FUSED[activation]
     if fwd is not None:
         z = fwd(z)
+    if dropout is not None:
+        return _dense_dropout(z, inputs, activation, dropout)
     return apply("Dense", z, inputs, {"act": activation} if fwd is not None else _NO_ACT)
+
+
+def _dense_dropout(z, inputs, activation, rate):
+    # One op for Dense + Dropout: a layer call, a Mul op and its backward step fewer, and
+    # the relu and dropout backward masks applied in one pass (measured: the seed MLP's
+    # forward and backward at batch 128, 920 µs instead of 957 µs). The numbers are
+    # dropout()'s: the same draw, and
+    # z·keep·scale equals z·(keep·scale) exactly.
+    if activation not in (None, "linear", "relu") or not 0 < float(rate) < 1:
+        raise ValueError(f"dense: dropout needs activation None, 'linear' or 'relu' and a rate "
+                         f"in (0, 1); received activation={activation!r}, dropout={rate!r}.")
+    keep = _random.uniform_array(z.shape) >= np.float32(rate)
+    np.multiply(z, keep, out=z)
+    z *= z.dtype.type(1.0 / (1.0 - rate))
+    # After relu, out > 0 exactly where the unit was active and kept: that is the mask.
+    mask = None if activation == "relu" else keep
+    return apply("DenseDropout", z, inputs,
+                 {"act": activation, "mask": mask, "scale": 1.0 / (1.0 - rate)})
 
 
 _NO_ACT = {"act": None}
 
 
-@register_gradient("Dense", wants_needs=True)
-def _dense_grad(g, out, x, w, b=None, *, needs, act):
+@register_gradient("Dense", wants_needs=True, writes_into=True)
+def _dense_grad(g, out, x, w, b=None, *, needs, act, into=None):
     if act == "relu":
         gz = relu_grad(g, out)
     elif act == "tanh":
         gz = multiply(g, subtract(1.0, multiply(out, out)))
     else:
         gz = g
+    return _dense_input_grads(gz, x, w, b, needs, into)
+
+
+@register_gradient("DenseDropout", wants_needs=True, writes_into=True)
+def _dense_dropout_grad(g, out, x, w, b=None, *, needs, act, mask, scale, into=None):
+    gz = dropout_grad(g, out._value > 0 if mask is None else mask, scale)
+    return _dense_input_grads(gz, x, w, b, needs, into)
+
+
+def dropout_grad(g, mask, scale):
+    """g · scale where ``mask``, +0 elsewhere: inverted dropout's backward (and relu's, when
+    ``mask`` is where the output is positive) as one op. Linear in g, so its rule is itself."""
+    v = _keep_where(g._value, mask)
+    v *= v.dtype.type(scale)
+    return apply("DropoutGrad", v, (g,), {"mask": mask, "scale": scale})
+
+
+@register_gradient("DropoutGrad")
+def _dropout_grad_grad(gg, out, g, mask, scale):
+    return dropout_grad(gg, mask, scale)
+
+
+def _dense_input_grads(gz, x, w, b, needs, into):
     gx = matmul(gz, w, transpose_b=True) if needs[0] else None
-    gw = matmul(x, gz, transpose_a=True) if needs[1] else None
+    # `into` (given only when no tape records this walk, so no second derivative reads
+    # these values): dW and db go straight into the optimizer's gradient buffer, the same
+    # BLAS call and sum as below; `fit` then skips copying them (tape._gradient_into).
+    w_into = into[1] if into is not None else None
+    if not needs[1]:
+        gw = None
+    elif w_into is not None:
+        gw = Tensor._wrap(_threads.matmul(x._value.T, gz._value, out=w_into))
+    else:
+        gw = matmul(x, gz, transpose_a=True)
     if b is None:
         return gx, gw
-    gb = reduce_sum(gz, axis=0) if needs[2] else None
+    b_into = into[2] if into is not None else None
+    if not needs[2]:
+        gb = None
+    elif b_into is not None:
+        gb = Tensor._wrap(gz._value.sum(axis=0, out=b_into))
+    else:
+        gb = reduce_sum(gz, axis=0)
     return gx, gw, gb
-

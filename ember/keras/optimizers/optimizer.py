@@ -571,9 +571,23 @@ class Optimizer:
         if len(variables) != len(pooled) or any(a is not b for a, b in zip(variables, pooled)):
             return False
         for g, view in zip(grads, flat.grad_views):
-            np.copyto(view, g)
+            if g is not view:  # fit's backward pass wrote it there already
+                np.copyto(view, g)
         self.update_step(flat.grad, flat.flat_variable, learning_rate)
         return True
+
+    def _gradient_buffers(self, variables) -> list | None:
+        """Where the next gradients of ``variables`` may be written so that the update reads
+        them without a copy: the pooled gradient buffer's views, one per variable, when
+        ``variables`` is exactly the pooled set (else None). Used by ``Model.train_step``
+        through ``GradientTape._gradient_into``."""
+        flat = getattr(self, "_flat", None)
+        if flat is None:
+            return None
+        pooled = flat.variables
+        if len(variables) != len(pooled) or any(a is not b for a, b in zip(variables, pooled)):
+            return None
+        return flat.grad_views
 
     def _buffer(self, variable):
         state = self._state[id(variable)]
