@@ -35,7 +35,8 @@ TF_NN |= {  # convolution and pooling (conv branch)
     "depthwise_conv2d", "max_pool", "max_pool1d", "max_pool2d", "separable_conv2d",
 }
 TF_LINALG = {
-    "det", "diag", "diag_part", "einsum", "eye", "inv", "l2_normalize", "matmul", "norm",
+    "det", "diag", "diag_part", "einsum", "eye", "global_norm", "inv", "l2_normalize", "matmul",
+    "norm",
     "tensordot", "trace", "transpose",
 }
 
@@ -48,7 +49,7 @@ def test_namespaces_hold_what_tf_has(module, names):
 
 
 def test_every_op_export_reaches_tf_and_ember_ops():
-    for module in (ops.array, ops.math, ops.reduce, ops.nn, ops.linalg):
+    for module in (ops.array, ops.math, ops.reduce, ops.nn, ops.linalg, ops.clip):
         for name in module.__all__:
             assert getattr(tf, name) is getattr(module, name), name
             assert getattr(ops, name) is getattr(module, name), name
