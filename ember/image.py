@@ -60,3 +60,11 @@ def rgb_to_grayscale(images, name=None):
 
 __all__ = ["resize", "flip_left_right", "flip_up_down", "convert_image_dtype",
            "rgb_to_grayscale", "ResizeMethod"]
+
+# -- tfops: geometry, colour and random augmentation ops; decoders and encoders -----------
+from ember.image_color import *  # noqa: E402,F403
+from ember.image_color import __all__ as _color_all  # noqa: E402
+from ember.image_geometry import *  # noqa: E402,F403
+from ember.image_geometry import __all__ as _geometry_all  # noqa: E402
+
+__all__ += _color_all + _geometry_all
