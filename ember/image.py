@@ -68,3 +68,16 @@ from ember.image_geometry import *  # noqa: E402,F403
 from ember.image_geometry import __all__ as _geometry_all  # noqa: E402
 
 __all__ += _color_all + _geometry_all
+from ember.io.codecs import (  # noqa: E402
+    decode_bmp,
+    decode_gif,
+    decode_image,
+    decode_jpeg,
+    decode_png,
+    encode_jpeg,
+    encode_png,
+    is_jpeg,
+)
+
+__all__ += ["decode_bmp", "decode_gif", "decode_image", "decode_jpeg", "decode_png",
+            "encode_jpeg", "encode_png", "is_jpeg"]
