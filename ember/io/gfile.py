@@ -42,7 +42,9 @@ class GFile:
         self.name = _path(name)
         self.mode = mode
         try:
-            self._f = open(self.name, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
+            # The GFile object owns the handle: close() / __exit__ close it.
+            self._f = open(self.name, mode,  # noqa: SIM115
+                           **({} if "b" in mode else {"encoding": "utf-8"}))
         except FileNotFoundError:
             raise _not_found(self.name) from None
 
