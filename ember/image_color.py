@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import random as _random
+from ember.image_convert import convert_image_dtype
 from ember.ops.array import tile
 from ember.ops.math import add, cast, divide, maximum, multiply, pow, subtract
 from ember.ops.reduce import reduce_mean, reduce_std
@@ -37,7 +38,6 @@ def _t(x) -> Tensor:
 
 def _to_float(x):
     """(float image, function turning a float result back into x's dtype)."""
-    from ember.image import convert_image_dtype
     if x.dtype.name in ("float16", "float32"):
         return x, lambda y, saturate=True: y
     return (convert_image_dtype(x, "float32"),

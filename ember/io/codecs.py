@@ -14,6 +14,7 @@ import numpy as np
 
 from ember import dtypes
 from ember.errors import InvalidArgumentError
+from ember.image_convert import convert_image_dtype
 from ember.tensor import Tensor, convert_to_tensor
 
 __all__ = ["decode_bmp", "decode_gif", "decode_image", "decode_jpeg", "decode_png",
@@ -99,7 +100,6 @@ def _to_dtype(a: np.ndarray, dtype, op):
     t = Tensor._wrap(a)
     if dt._np == a.dtype:
         return t
-    from ember.image import convert_image_dtype
     return convert_image_dtype(t, dt)
 
 
