@@ -62,9 +62,11 @@ def _channels(channels, op) -> int:
     return c
 
 
-def _open(data, op):
+def _open(data, op, gray_jpeg=False):
     try:
         im = _pil().open(io.BytesIO(data))
+        if gray_jpeg:  # libjpeg's own luma, as TF's decoder gives for channels=1
+            im.draft("L", im.size)
         im.load()
     except (OSError, ValueError, SyntaxError) as e:
         raise InvalidArgumentError(f"{op}: the image data could not be decoded ({e}).") from None
@@ -85,10 +87,21 @@ def _pixels(im, channels) -> np.ndarray:
             mode = "L"
         else:
             mode = "RGB"
+    elif channels == 1 and im.mode not in ("L", "LA", "1"):
+        return _libpng_gray(np.asarray(im.convert("RGB"), dtype=np.uint8))
     else:
         mode = {1: "L", 3: "RGB", 4: "RGBA"}[channels]
     a = np.asarray(im.convert(mode) if im.mode != mode else im, dtype=np.uint8)
     return a[..., None] if a.ndim == 2 else a
+
+
+def _libpng_gray(rgb: np.ndarray) -> np.ndarray:
+    """Luma as libpng computes it for TF (0.299 R + 0.587 G + 0.114 B in 15-bit fixed point,
+    truncated), so grayscale decodes of colour PNGs equal TF's exactly."""
+    r, g, b = (rgb[..., i].astype(np.uint32) for i in range(3))
+    y = ((9797 * r + 19234 * g + 3737 * b) >> 15).astype(np.uint8)
+    y = np.where((r == g) & (r == b), r.astype(np.uint8), y)
+    return y[..., None]
 
 
 def _to_dtype(a: np.ndarray, dtype, op):
@@ -113,7 +126,7 @@ def _decode(contents, channels, dtype, op, expect=None, animated=False):
         raise InvalidArgumentError(f"{op}: Trying to decode {fmt.upper()} format using {op} op. "
                                    "Use `decode_png` or `decode_image` instead.")
     c = _channels(channels, op)
-    im = _open(data, op)
+    im = _open(data, op, gray_jpeg=(fmt == "jpeg" and c == 1))
     if fmt == "gif" and animated:
         frames = []
         for i in range(getattr(im, "n_frames", 1)):
