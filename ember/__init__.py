@@ -109,3 +109,11 @@ _LAZY.update({name: f"ember.{name}" for name in (
 
 # -- See inside (issue 16): backpropagation explained on real numbers ----------------------
 from ember.tape import explain  # noqa: E402,F401
+
+# -- tfops: control flow run eagerly, functional maps, custom gradients --------------------
+# isort: split
+from ember.control_flow import case, cond, switch_case, while_loop  # noqa: E402,F401
+from ember.custom_gradient import custom_gradient  # noqa: E402,F401
+from ember.functional_ops import foldl, foldr, map_fn, scan, vectorized_map  # noqa: E402,F401
+
+_LAZY["io"] = "ember.io"  # tf.io: files, tf.io.gfile, image codecs

@@ -27,3 +27,9 @@ __all__ += ["elu", "selu", "softmax", "softsign", "top_k", "confusion_matrix"]
 from ember.ops.complex import angle, conj, imag, real  # noqa: E402
 
 __all__ += ["angle", "conj", "imag", "real"]
+
+# Segment reductions and bincount (tfops): tf.math only, as in TF.
+from ember.ops.segment import *  # noqa: E402,F403
+from ember.ops.segment import __all__ as _segment_all  # noqa: E402
+
+__all__ += _segment_all

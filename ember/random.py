@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import dtypes
+from ember.errors import InvalidArgumentError
 from ember.tensor import Tensor, convert_to_tensor
 
 _global = {"seed": None, "rng": np.random.default_rng()}
@@ -132,10 +133,27 @@ class Generator:
     def uniform(self, shape, minval=0, maxval=None, dtype=dtypes.float32, name=None):
         dt = dtypes.as_dtype(dtype)
         if dt.is_integer:
+            if (minval is None) != (maxval is None):
+                raise ValueError(f"For integer dtype {dt!r}, minval and maxval must be both "
+                                 f"`None` or both non-`None`; got minval={minval} and "
+                                 f"maxval={maxval}")
+            if minval is None:
+                info = np.iinfo(dt._np)
+                minval, maxval = info.min, int(info.max) + 1
             return Tensor._wrap(self._rng.integers(minval, maxval, _shape(shape)).astype(dt._np))
         hi = 1.0 if maxval is None else maxval
         return Tensor._wrap((self._rng.random(_shape(shape)) * (hi - minval) + minval)
                             .astype(dt._np))
+
+    def make_seeds(self, count=1):
+        """Seeds for the stateless ops: shape (2, count), int64; advances this generator."""
+        info = np.iinfo(np.int64)
+        return Tensor._wrap(self._rng.integers(info.min, info.max, (2, int(count)),
+                                               dtype=np.int64, endpoint=True))
+
+    def split(self, count=1):
+        """``count`` new generators seeded from this one (which advances)."""
+        return [Generator(int(s)) for s in self._rng.integers(0, 2**63 - 1, int(count))]
 
     def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, name=None):
         z = self._rng.standard_normal(_shape(shape))
@@ -144,3 +162,129 @@ class Generator:
             z[bad] = self._rng.standard_normal(int(bad.sum()))
             bad = np.abs(z) > 2
         return Tensor._wrap((z * stddev + mean).astype(_float(dtype)))
+
+
+# -- stateless random ops (tfops): the same seed pair always gives the same values -----------
+# TF's stateless ops hash (seed, counter) with Philox; Ember derives a NumPy generator from the
+# seed pair instead, so the values differ from TF's but are just as reproducible, and never
+# touch the global generator.
+
+def _seed_pair(seed, where: str) -> np.ndarray:
+    try:
+        s = np.asarray(convert_to_tensor(seed)._value)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"{where}: seed must be a pair of integers such as "
+                                   f"seed=(1, 2); received {seed!r}.") from None
+    if s.shape != (2,):
+        raise InvalidArgumentError(f"{where}: seed must have shape [2], not {list(s.shape)} "
+                                   "(a pair of integers such as seed=(1, 2)).")
+    if s.dtype.kind not in "iu":
+        raise InvalidArgumentError(f"{where}: seed must hold integers; received dtype "
+                                   f"{s.dtype}.")
+    return s
+
+
+def _stateless_rng(seed, where: str, *salt) -> np.random.Generator:
+    s = _seed_pair(seed, where)
+    words = [int(v) & 0xFFFFFFFFFFFFFFFF for v in s.tolist()] + [int(v) for v in salt]
+    return np.random.default_rng(np.random.SeedSequence(words))
+
+
+def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=dtypes.float32, name=None,
+                      alg="auto_select"):
+    """Uniform samples in [minval, maxval) determined by ``seed`` (a pair of ints).
+
+    Floats default to [0, 1). Integer dtypes need ``maxval``, or ``minval=None`` and
+    ``maxval=None`` together for the dtype's full range.
+    """
+    dt = dtypes.as_dtype(dtype)
+    rng = _stateless_rng(seed, "stateless_uniform")
+    if dt.is_integer:
+        if (minval is None) != (maxval is None):
+            raise ValueError(f"For integer `dtype` argument {dt!r}, argument `minval` and "
+                             f"`maxval` must be both None or not None. Got `minval`={minval} "
+                             f"and `maxval`={maxval}.")
+        if minval is None:
+            info = np.iinfo(dt._np)
+            minval, maxval = info.min, int(info.max) + 1
+        lo, hi = int(_scalar(minval)), int(_scalar(maxval))
+        if hi <= lo:
+            raise InvalidArgumentError(f"stateless_uniform: need minval < maxval; received "
+                                       f"minval={lo}, maxval={hi}.")
+        return Tensor._wrap(rng.integers(lo, hi, _shape(shape), dtype=dt._np, endpoint=False))
+    _float(dt)
+    lo = _scalar(minval)
+    hi = 1.0 if maxval is None else _scalar(maxval)
+    u = rng.random(_shape(shape))
+    return Tensor._wrap((u * (hi - lo) + lo).astype(dt._np))
+
+
+def _scalar(v):
+    return v._value.item() if isinstance(v, Tensor) else v
+
+
+def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=dtypes.float32, name=None,
+                     alg="auto_select"):
+    """Samples of N(mean, stddev²) determined by ``seed`` (a pair of ints)."""
+    dt = _float(dtype)
+    z = _stateless_rng(seed, "stateless_normal").standard_normal(_shape(shape))
+    return Tensor._wrap((z * _scalar(stddev) + _scalar(mean)).astype(dt))
+
+
+def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=dtypes.float32,
+                               name=None, alg="auto_select"):
+    """N(mean, stddev²) samples beyond 2 standard deviations drawn again, from ``seed``."""
+    dt = _float(dtype)
+    rng = _stateless_rng(seed, "stateless_truncated_normal")
+    z = rng.standard_normal(_shape(shape))
+    bad = np.abs(z) > 2
+    while bad.any():
+        z[bad] = rng.standard_normal(int(bad.sum()))
+        bad = np.abs(z) > 2
+    return Tensor._wrap((z * _scalar(stddev) + _scalar(mean)).astype(dt))
+
+
+def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64, name=None):
+    """Class indices drawn from the softmax of each row of ``logits``, from ``seed``."""
+    z = convert_to_tensor(logits)._value.astype(np.float64)
+    if z.ndim != 2:
+        raise InvalidArgumentError(f"stateless_categorical: logits must be 2-D (batch, "
+                                   f"classes); received shape {z.shape}.")
+    p = np.exp(z - z.max(axis=-1, keepdims=True))
+    cum = (p / p.sum(axis=-1, keepdims=True)).cumsum(axis=-1)
+    u = _stateless_rng(seed, "stateless_categorical").random((z.shape[0], int(num_samples)))
+    out = np.minimum((u[:, :, None] > cum[:, None, :]).sum(-1), z.shape[-1] - 1)
+    return Tensor._wrap(out.astype(dtypes.as_dtype(dtype)._np))
+
+
+def stateless_shuffle(value, seed, alg="auto_select", name=None):
+    """``value`` permuted along its first axis, the permutation determined by ``seed``."""
+    v = convert_to_tensor(value)._value
+    if v.ndim == 0:
+        return Tensor._wrap(v)
+    return Tensor._wrap(v[_stateless_rng(seed, "stateless_shuffle").permutation(v.shape[0])])
+
+
+def split(seed, num=2, alg="auto_select"):
+    """``num`` new seed pairs (shape (num, 2), the seed's dtype) derived from ``seed``."""
+    s = _seed_pair(seed, "split")
+    info = np.iinfo(s.dtype)
+    rng = _stateless_rng(s, "split", 1)
+    return Tensor._wrap(rng.integers(info.min, int(info.max) + 1, (int(num), 2), dtype=s.dtype))
+
+
+def fold_in(seed, data, alg="auto_select"):
+    """A new seed pair from ``seed`` and the integer ``data`` (e.g. a step number)."""
+    s = _seed_pair(seed, "fold_in")
+    info = np.iinfo(s.dtype)
+    rng = _stateless_rng(s, "fold_in", 2, int(_scalar(data)) & 0xFFFFFFFFFFFFFFFF)
+    return Tensor._wrap(rng.integers(info.min, int(info.max) + 1, (2,), dtype=s.dtype))
+
+
+class experimental:  # a namespace, spelled as TF spells tf.random.experimental
+    """``tf.random.experimental``: the stateless seed helpers under their longer names."""
+
+    stateless_split = staticmethod(split)
+    stateless_fold_in = staticmethod(fold_in)
+    stateless_shuffle = staticmethod(stateless_shuffle)
+    Generator = Generator

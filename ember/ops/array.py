@@ -14,8 +14,8 @@ from ember.tensor import ensure_tensor as _t
 
 __all__ = [
     "TopKV2", "argsort", "boolean_mask", "broadcast_to", "concat", "expand_dims", "eye", "fill",
-    "gather", "gather_nd", "getitem", "identity", "linspace", "one_hot", "ones", "pad", "range",
-    "rank", "reshape", "reverse", "shape", "size", "sort", "split", "squeeze", "stack",
+    "gather", "getitem", "identity", "linspace", "meshgrid", "one_hot", "ones", "pad",
+    "range", "rank", "reshape", "reverse", "shape", "size", "sort", "split", "squeeze", "stack",
     "stop_gradient", "tile", "top_k", "transpose", "unique", "unstack", "zeros",
 ]
 
@@ -396,12 +396,37 @@ def _gather_grad(g, out, x, idx, axis):
     return _slice_grad(g, key, x._value.shape, basic=False)
 
 
-def gather_nd(params, indices, batch_dims=0, name=None):
-    """``params[indices[..., 0], indices[..., 1], ...]`` (forward only)."""
-    x = _t(params)
-    idx = np.asarray(_t(indices)._value)
-    key = tuple(np.moveaxis(idx, -1, 0))
-    return Tensor._wrap(np.asarray(x._value[key]))
+def meshgrid(*args, **kwargs):
+    """Coordinate grids from 1-D coordinate vectors, one output per input.
+
+    ``indexing='xy'`` (default, Cartesian) gives outputs of shape (len(y), len(x), ...) for
+    inputs x, y, ...; ``indexing='ij'`` (matrix) gives (len(x), len(y), ...). Each input is
+    flattened first; all must share a dtype.
+    """
+    indexing = kwargs.pop("indexing", "xy")
+    kwargs.pop("name", None)
+    if kwargs:
+        raise TypeError(f"meshgrid: unexpected keyword arguments {sorted(kwargs)}; only "
+                        "'indexing' and 'name' are accepted.")
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Argument `indexing` parameter must be either 'xy' or 'ij', got "
+                         f"{indexing!r}")
+    xs = [reshape(_t(a), [-1]) for a in args]
+    if not xs:
+        return []
+    if len({x._value.dtype for x in xs}) > 1:
+        raise InvalidArgumentError(f"meshgrid: all inputs must have the same dtype; received "
+                                   f"{[x.dtype.name for x in xs]}.")
+    sizes = [x._value.shape[0] for x in xs]
+    if indexing == "xy" and len(xs) > 1:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, x in enumerate(xs):
+        axis = i if indexing == "ij" or len(xs) == 1 or i > 1 else 1 - i
+        shape = [1] * len(xs)
+        shape[axis] = -1
+        out.append(broadcast_to(reshape(x, shape), sizes))
+    return out
 
 
 def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):

@@ -22,6 +22,11 @@ TF_MATH = {
     "softplus", "softsign", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
     "top_k", "truediv", "real", "imag", "conj", "angle",
 }
+TF_MATH |= {  # segment reductions and bincount (tfops)
+    "bincount", "segment_max", "segment_mean", "segment_min", "segment_prod", "segment_sum",
+    "unsorted_segment_max", "unsorted_segment_mean", "unsorted_segment_min",
+    "unsorted_segment_prod", "unsorted_segment_sqrt_n", "unsorted_segment_sum",
+}
 TF_NN = {
     "bias_add", "dropout", "elu", "embedding_lookup", "gelu", "l2_loss", "l2_normalize",
     "leaky_relu",
@@ -35,7 +40,8 @@ TF_NN |= {  # convolution and pooling (conv branch)
     "depthwise_conv2d", "max_pool", "max_pool1d", "max_pool2d", "separable_conv2d",
 }
 TF_LINALG = {
-    "det", "diag", "diag_part", "einsum", "eye", "inv", "l2_normalize", "matmul", "norm",
+    "det", "diag", "diag_part", "einsum", "eye", "global_norm", "inv", "l2_normalize", "matmul",
+    "norm",
     "tensordot", "trace", "transpose",
 }
 
@@ -48,7 +54,8 @@ def test_namespaces_hold_what_tf_has(module, names):
 
 
 def test_every_op_export_reaches_tf_and_ember_ops():
-    for module in (ops.array, ops.math, ops.reduce, ops.nn, ops.linalg):
+    for module in (ops.array, ops.math, ops.reduce, ops.nn, ops.linalg, ops.clip,
+                   ops.scatter):
         for name in module.__all__:
             assert getattr(tf, name) is getattr(module, name), name
             assert getattr(ops, name) is getattr(module, name), name
