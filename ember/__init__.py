@@ -77,7 +77,7 @@ def __getattr__(name: str):
                              "namespaces are tf.math, tf.nn, tf.linalg, tf.random, tf.nest, "
                              "tf.dtypes, tf.errors, tf.data, tf.image, tf.config, "
                              "tf.debugging, tf.strings, tf.summary, tf.saved_model, "
-                             "tf.test and tf.keras.")
+                             "tf.io, tf.train, tf.test and tf.keras.")
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
