@@ -99,6 +99,20 @@ from ember.keras.layers.activity_regularization import (  # noqa: F401
     UnitNormalization,
 )
 from ember.keras.layers.conv1d_transpose import Conv1DTranspose
+from ember.keras.layers.feature_preprocessing import (  # noqa: F401
+    CategoryEncoding,
+    Discretization,
+    Hashing,
+    Normalization,
+)
+from ember.keras.layers.image_preprocessing import (  # noqa: F401
+    CenterCrop,
+    RandomBrightness,
+    RandomCrop,
+    RandomHeight,
+    RandomWidth,
+    Resizing,
+)
 from ember.keras.layers.noise import (  # noqa: F401
     AlphaDropout,
     GaussianDropout,
