@@ -124,3 +124,5 @@ from ember.keras.layers.prelu import PReLU  # noqa: F401
 from ember.keras.layers.reshaping_1d import Cropping1D, UpSampling1D, ZeroPadding1D  # noqa: F401
 
 Convolution1DTranspose = Conv1DTranspose
+# isort: split
+from ember.keras.layers import experimental  # noqa: F401, E402
