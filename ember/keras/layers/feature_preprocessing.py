@@ -385,14 +385,6 @@ class Discretization(Layer):
                 "num_bins": self.num_bins, "epsilon": self.epsilon,
                 "output_mode": self.output_mode, "sparse": self.sparse}
 
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if config.get("bin_boundaries") is not None and config.get("num_bins") is not None:
-            # An adapted layer: its boundaries are the state, num_bins is implied by them.
-            config["num_bins"] = None
-        return cls(**config)
-
 
 def _hash_key(value) -> bytes:
     if isinstance(value, bytes):
