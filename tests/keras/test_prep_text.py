@@ -31,14 +31,14 @@ def test_num_words_limits_conversion_not_the_index():
     assert tokenizer.texts_to_sequences(["i love my dog"]) == [[1, 3, 2, 1]]
     plain = text.Tokenizer(num_words=4)
     plain.fit_on_texts(SENTENCES)
-    assert plain.texts_to_sequences(["i love my dog"]) == [[2, 1]]
+    assert plain.texts_to_sequences(["i love my dog"]) == [[2, 1, 3]]  # "i" is index 4
 
 
 def test_matrices_char_level_and_json_roundtrip():
     tokenizer = text.Tokenizer()
     tokenizer.fit_on_texts(SENTENCES)
     counts = tokenizer.texts_to_matrix(["my dog my"], mode="count")
-    assert counts.shape == (1, 12) and counts[0, 1] == 2 and counts[0, 3] == 1
+    assert counts.shape == (1, 11) and counts[0, 1] == 2 and counts[0, 3] == 1
     binary = tokenizer.texts_to_matrix(["my dog my"])
     assert binary[0, 1] == 1 and binary.sum() == 2
     assert tokenizer.texts_to_matrix(["my dog"], mode="freq")[0, 1] == 0.5
