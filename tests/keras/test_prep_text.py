@@ -65,3 +65,25 @@ def test_word_sequence_and_hashing():
     assert text.hashing_trick("a b", 10, hash_function=lambda w: ord(w)) == [
         ord("a") % 9 + 1, ord("b") % 9 + 1]
     np.testing.assert_array_equal(np.asarray(text.one_hot("x", 2)), [1])
+
+
+def test_timeseries_generator_windows_and_fit():
+    series = np.arange(20, dtype="float32")
+    gen = tf.keras.preprocessing.sequence.TimeseriesGenerator(
+        series, series, length=5, sampling_rate=2, batch_size=4)
+    assert len(gen) == 4
+    x, y = gen[0]
+    np.testing.assert_array_equal(x[0], [0, 2, 4])
+    np.testing.assert_array_equal(y, [5, 6, 7, 8])
+    x_last, y_last = gen[3]
+    assert y_last.tolist() == [17, 18, 19]
+    reverse = tf.keras.preprocessing.sequence.TimeseriesGenerator(
+        series, series, length=3, reverse=True, batch_size=2)
+    np.testing.assert_array_equal(reverse[0][0][0], [2, 1, 0])
+    model = tf.keras.Sequential([tf.keras.layers.Input((3,)), tf.keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(gen, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="same length"):
+        tf.keras.preprocessing.sequence.TimeseriesGenerator(series, series[:3], length=2)
+    with pytest.raises(ValueError, match="no part of the sequence"):
+        tf.keras.preprocessing.sequence.TimeseriesGenerator(series, series, length=25)
