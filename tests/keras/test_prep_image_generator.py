@@ -151,3 +151,21 @@ def test_image_helpers_are_the_utils_ones():
     assert prep.timeseries_dataset_from_array is tf.keras.utils.timeseries_dataset_from_array
     resized = kimage.smart_resize(np.ones((10, 20, 3), "float32"), (5, 5))
     assert resized.shape == (5, 5, 3)
+
+
+def test_brightness_channel_shift_and_augmented_fit():
+    gen = kimage.ImageDataGenerator(brightness_range=(0.5, 0.5), channel_shift_range=0.0)
+    x = np.full((4, 4, 3), 100.0, "float32")
+    x[0, 0] = 200.0
+    out = gen.apply_transform(x.copy(), gen.get_random_transform(x.shape, seed=0))
+    np.testing.assert_allclose(out, x * 0.5, rtol=1e-6)
+    shift = kimage.ImageDataGenerator(channel_shift_range=50.0)
+    shifted = shift.apply_transform(x.copy(), {"channel_shift_intensity": 30.0})
+    assert shifted.max() == 200.0 and shifted[1, 1, 0] == 130.0  # clipped to the image's range
+    aug = kimage.ImageDataGenerator(featurewise_center=True, rotation_range=90)
+    aug.fit(X, augment=True, rounds=2, seed=0)
+    assert aug.mean.shape == (1, 1, 3) and not np.allclose(aug.mean, X.mean((0, 1, 2)))
+    with pytest.raises(ValueError, match="brightness_range"):
+        kimage.ImageDataGenerator(brightness_range=0.5)
+    with pytest.raises(ValueError, match="fill_mode"):
+        kimage.ImageDataGenerator(fill_mode="mirror")

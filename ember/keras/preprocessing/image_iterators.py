@@ -232,8 +232,8 @@ class DirectoryIterator(Iterator):
         names, found = _class_files(self.directory, classes, split, follow_links)
         self.class_indices = {name: i for i, name in enumerate(names)}
         self.num_classes = len(names)
-        if class_mode == "binary" and self.num_classes != 2 and found:
-            raise ValueError(f"class_mode='binary' needs exactly 2 classes; found "
+        if class_mode == "binary" and self.num_classes > 2:
+            raise ValueError(f"class_mode='binary' needs at most 2 classes; found "
                              f"{self.num_classes} in {self.directory!r}: {names}. Use "
                              "class_mode='categorical' or 'sparse'.")
         self.filenames = [f for f, _ in found]
