@@ -170,3 +170,28 @@ def test_experimental_preprocessing_aliases():
     assert exp.Normalization is layers.Normalization
     assert exp.Rescaling is layers.Rescaling and exp.RandomFlip is layers.RandomFlip
     assert exp.TextVectorization is layers.TextVectorization
+
+
+def _all_prep_layers():
+    return [
+        layers.PReLU(shared_axes=[1, 2]), layers.GaussianNoise(0.2, seed=1),
+        layers.GaussianDropout(0.2), layers.AlphaDropout(0.1, noise_shape=(None, 1)),
+        layers.ActivityRegularization(0.1, 0.2), layers.UnitNormalization([1]),
+        layers.SpatialDropout1D(0.3), layers.SpatialDropout3D(0.3, data_format="channels_first"),
+        layers.Conv1DTranspose(3, 2, strides=2, output_padding=1, activation="relu"),
+        layers.UpSampling1D(3), layers.ZeroPadding1D((1, 2)), layers.Cropping1D(2),
+        layers.Normalization(axis=(1, 2)), layers.Normalization(mean=2.0, variance=3.0),
+        layers.Resizing(3, 4, crop_to_aspect_ratio=True), layers.CenterCrop(2, 3),
+        layers.RandomCrop(2, 2, seed=3), layers.RandomBrightness((-0.1, 0.2), value_range=(0, 1)),
+        layers.RandomHeight(0.2), layers.RandomWidth((0.1, 0.3), interpolation="nearest"),
+        layers.CategoryEncoding(5, "count"), layers.Hashing(7, salt=3, mask_value="x"),
+        layers.Discretization(num_bins=3), layers.Discretization([0.5, 1.5]),
+    ]
+
+
+def test_every_prep_layer_config_survives_json():
+    import json
+    for layer in _all_prep_layers():
+        config = json.loads(json.dumps(layer.get_config()))
+        clone = type(layer).from_config(config)
+        assert json.loads(json.dumps(clone.get_config())) == config, type(layer).__name__
