@@ -11,6 +11,9 @@ _LAZY = {name: f"ember.keras.{name}" for name in (
     "models")}
 # keras.ops and keras.random (issue 14)
 _LAZY.update({"ops": "ember.keras.ops", "random": "ember.keras.random"})
+# keras.preprocessing (Keras 2 namespace) and keras.mixed_precision (prep)
+_LAZY.update({"preprocessing": "ember.keras.preprocessing",
+              "mixed_precision": "ember.keras.mixed_precision"})
 
 
 def __getattr__(name):

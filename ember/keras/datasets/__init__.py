@@ -8,4 +8,16 @@ data folder (``/usr/share/datasets``), then download with a SHA-256 check; see
 from . import fashion_mnist, mnist
 from .files import DatasetFileError, DatasetNotFoundError
 
-__all__ = ["DatasetFileError", "DatasetNotFoundError", "fashion_mnist", "mnist"]
+# prep: the other Keras data sets (CIFAR-10/100, IMDB, Reuters, Boston/California housing)
+# isort: split
+from . import (
+    boston_housing,
+    california_housing,
+    cifar10,
+    cifar100,
+    imdb,
+    reuters,
+)
+
+__all__ = ["DatasetFileError", "DatasetNotFoundError", "boston_housing", "california_housing",
+           "cifar10", "cifar100", "fashion_mnist", "imdb", "mnist", "reuters"]

@@ -91,3 +91,38 @@ from ember.keras.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from ember.keras.layers.symbolic import KerasTensor  # noqa: F401
 from ember.keras.layers.text import IntegerLookup, StringLookup, TextVectorization  # noqa: F401
 from ember.keras.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
+
+# -- prep: simple layers, preprocessing layers (keras.preprocessing work) -----------------
+# isort: split
+from ember.keras.layers.activity_regularization import (  # noqa: F401
+    ActivityRegularization,
+    UnitNormalization,
+)
+from ember.keras.layers.conv1d_transpose import Conv1DTranspose
+from ember.keras.layers.feature_preprocessing import (  # noqa: F401
+    CategoryEncoding,
+    Discretization,
+    Hashing,
+    Normalization,
+)
+from ember.keras.layers.image_preprocessing import (  # noqa: F401
+    CenterCrop,
+    RandomBrightness,
+    RandomCrop,
+    RandomHeight,
+    RandomWidth,
+    Resizing,
+)
+from ember.keras.layers.noise import (  # noqa: F401
+    AlphaDropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout3D,
+)
+from ember.keras.layers.prelu import PReLU  # noqa: F401
+from ember.keras.layers.reshaping_1d import Cropping1D, UpSampling1D, ZeroPadding1D  # noqa: F401
+
+Convolution1DTranspose = Conv1DTranspose
+# isort: split
+from ember.keras.layers import experimental  # noqa: F401, E402
