@@ -507,6 +507,32 @@ class Model(Layer):
             raise ValueError("predict() received no data: the input is empty.")
         return _concat(outputs)
 
+    # TF 2.0-2.x spellings for generators (ImageDataGenerator code still calls them); Keras 3
+    # removed them. Each warns once, as tf.keras did, and calls the method that replaced it.
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1,
+                      callbacks=None, validation_data=None, validation_steps=None,
+                      validation_freq=1, class_weight=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        """Deprecated: ``fit`` takes generators. Same as ``fit(generator, ...)``."""
+        _deprecated("fit_generator", "fit")
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
+                        verbose=verbose, callbacks=callbacks, validation_data=validation_data,
+                        validation_steps=validation_steps, validation_freq=validation_freq,
+                        class_weight=class_weight, shuffle=shuffle,
+                        initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
+                           workers=1, use_multiprocessing=False, verbose=0):
+        """Deprecated: ``evaluate`` takes generators."""
+        _deprecated("evaluate_generator", "evaluate")
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
+                          workers=1, use_multiprocessing=False, verbose=0):
+        """Deprecated: ``predict`` takes generators."""
+        _deprecated("predict_generator", "predict")
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        reset_metrics=True, return_dict=False):
         """One training step on one batch; returns the loss (and metrics)."""
@@ -758,3 +784,14 @@ def _concat(outputs):
         return {k: np.concatenate([o[k] for o in outputs]) for k in first}
     return np.concatenate(outputs)
 
+
+_WARNED: set = set()
+
+
+def _deprecated(old, new):
+    if old not in _WARNED:
+        _WARNED.add(old)
+        import warnings
+        warnings.warn(f"`Model.{old}` is deprecated and will be removed in a future version. "
+                      f"Please use `Model.{new}`, which supports generators.",
+                      DeprecationWarning, stacklevel=3)
