@@ -61,6 +61,9 @@ newaxis = None
 # Subpackages loaded on first use, so ``import ember`` stays well under 0.3 s.
 _LAZY = {"keras": "ember.keras", "plot": "ember.plot"}
 _LAZY["train"] = "ember.train"  # tf.train: Checkpoint, CheckpointManager (issue 11)
+# TF 2's short aliases of Keras namespaces: tf.metrics.BinaryAccuracy, tf.losses, ...
+_LAZY.update({n: f"ember.keras.{n}" for n in ("metrics", "losses", "optimizers",
+                                                "initializers")})
 # TF namespaces Ember does not provide yet: using one raises one clear error. When the
 # module exists, its line in ``_LAZY`` (looked up first) makes it available.
 _NOT_YET = ("distribute", "lite", "tpu", "autograph")

@@ -377,15 +377,13 @@ class Accuracy(MeanMetricWrapper):
 
 
 class BinaryAccuracy(MeanMetricWrapper):
-    """How often ``ŷ > threshold`` matches 0/1 labels (``threshold`` default 0.5)."""
+    """How often ``ŷ > threshold`` matches 0/1 labels (``threshold`` default 0.5; any
+    value, e.g. 0.0 for logits as TensorFlow's text classification tutorial uses)."""
 
     _direction = "up"
 
     def __init__(self, name: str = "binary_accuracy", dtype: str | None = None,
                  threshold: float = 0.5):
-        if threshold is not None and (threshold <= 0 or threshold >= 1):
-            raise ValueError("Invalid value for argument `threshold`. Expected a value in "
-                             f"interval (0, 1). Received: threshold={threshold}")
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
 
 

@@ -77,6 +77,7 @@ from ember.keras.layers.pooling import (  # noqa: F401
     MaxPooling1D,
     MaxPooling2D,
 )
+from ember.keras.layers.preprocessing import Normalization  # noqa: F401
 from ember.keras.layers.recurrent import (  # noqa: F401
     GRU,
     LSTM,

@@ -7,6 +7,7 @@ from ember.keras.layers.input_layer import InputLayer
 from ember.keras.layers.layer import Layer
 from ember.keras.layers.symbolic import KerasTensor
 from ember.keras.models.model import Model
+from ember.keras.models.model_inputs import standardize_input
 
 
 class Functional(Model):
@@ -114,7 +115,7 @@ class Functional(Model):
                 raise ValueError(f"Model '{self.name}' expects a dict of inputs with keys "
                                  f"{sorted(self._inputs_struct)}.")
             for k, t in self._inputs_struct.items():
-                values[id(t)] = inputs[k]
+                values[id(t)] = standardize_input(inputs[k], t, self.name)
         else:
             flat_kt = nest.flatten(self._inputs_struct)
             if isinstance(inputs, dict):
@@ -124,7 +125,7 @@ class Functional(Model):
                 raise ValueError(f"Model '{self.name}' expects {len(flat_kt)} input(s), but it "
                                  f"received {len(given)} input tensors.")
             for t, v in zip(flat_kt, given):
-                values[id(t)] = v
+                values[id(t)] = standardize_input(v, t, self.name)
         def value(t):
             return values[id(t)] if isinstance(t, KerasTensor) else t
 

@@ -31,7 +31,7 @@ from ember.keras.models.compiled import CompiledLoss, CompiledMetrics
 from ember.keras.models.summary import print_summary
 from ember.keras.saving import weights_file
 from ember.tape import GradientTape
-from ember.tensor import Tensor, as_array
+from ember.tensor import Tensor, as_array, convert_to_tensor
 
 
 @dataclasses.dataclass
@@ -386,7 +386,7 @@ class Model(Layer):
 
     def _build_from_example(self, x):
         shapes = nest.flatten(x)
-        if len(shapes) == 1:
+        if len(shapes) == 1 and not data_mod.holds_text(shapes[0]):
             self.build((None,) + tuple(np.shape(shapes[0])[1:]))
         else:
             self(x)
@@ -503,6 +503,14 @@ class Model(Layer):
         """Outputs for one batch as NumPy arrays."""
         x, _, _ = data_mod.check_arrays(x, None, None)
         return _to_numpy(self(x, training=False))
+
+    def _convert_inputs(self, x):
+        # A model's first layer may take strings (TextVectorization, StringLookup): text
+        # arrays pass through as string tensors, and that layer decides.
+        if isinstance(x, np.ndarray) and data_mod.holds_text(x) or isinstance(
+                x, list) and isinstance(_first_leaf(x), (str, bytes)):
+            return convert_to_tensor(np.asarray(x))
+        return super()._convert_inputs(x)
 
     # -- structure ------------------------------------------------------------------------
     @property
@@ -643,6 +651,12 @@ def _functional_subclass(cls, functional):
                                            {"__module__": cls.__module__,
                                             "__qualname__": cls.__qualname__})
     return _FUNCTIONAL_SUBCLASSES[cls]
+
+
+def _first_leaf(x):
+    while isinstance(x, list) and x:
+        x = x[0]
+    return x
 
 
 def _verbose(verbose):
