@@ -27,10 +27,12 @@ def colour_images(n, size=32, classes=3, seed=0):
 
 
 WORDS = {
-    "pos": "great wonderful superb moving brilliant delightful loved masterpiece".split(),
-    "neg": "awful boring terrible dull waste poorly hated mess".split(),
+    "pos": ["great", "wonderful", "superb", "moving", "brilliant", "delightful", "loved",
+            "masterpiece"],
+    "neg": ["awful", "boring", "terrible", "dull", "waste", "poorly", "hated", "mess"],
 }
-FILLER = "the movie film plot actor scene story was and it a of this".split()
+FILLER = ["the", "movie", "film", "plot", "actor", "scene", "story", "was", "and", "it", "a",
+          "of", "this"]
 
 
 def review(label, rng, length=12):

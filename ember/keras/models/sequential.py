@@ -5,8 +5,8 @@ from __future__ import annotations
 from ember.keras.layers.input_layer import InputLayer
 from ember.keras.layers.layer import Layer
 from ember.keras.layers.symbolic import KerasTensor
-from ember.keras.models.model import Model
 from ember.keras.models.data import holds_text
+from ember.keras.models.model import Model
 from ember.keras.models.model_inputs import standardize_input
 
 
