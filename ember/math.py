@@ -27,3 +27,8 @@ __all__ += ["elu", "selu", "softmax", "softsign", "top_k", "confusion_matrix"]
 from ember.ops.complex import angle, conj, imag, real  # noqa: E402
 
 __all__ += ["angle", "conj", "imag", "real"]
+
+# The error function (GELU's exact form uses it): tf.math.erf / erfc.
+from ember.ops.special import erf, erfc  # noqa: E402
+
+__all__ += ["erf", "erfc"]

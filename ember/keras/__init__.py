@@ -11,6 +11,8 @@ _LAZY = {name: f"ember.keras.{name}" for name in (
     "models")}
 # keras.ops and keras.random (issue 14)
 _LAZY.update({"ops": "ember.keras.ops", "random": "ember.keras.random"})
+# tf.keras.preprocessing: the Keras 2 names TF 2.21 still carries
+_LAZY["preprocessing"] = "ember.keras.preprocessing"
 
 
 def __getattr__(name):

@@ -19,6 +19,7 @@ import numpy as np
 
 from ember import dtypes as _dtypes
 from ember import ops as _ops
+from ember.ops import special as _special
 from ember.tensor import Tensor, as_array
 from ember.tensor import convert_to_tensor as _to_tensor
 
@@ -173,6 +174,7 @@ cos = _unary_float(_ops.cos, "cos")
 tan = _unary_float(_ops.tan, "tan")
 tanh = _unary_float(_ops.tanh, "tanh")
 reciprocal = _unary_float(_ops.reciprocal, "reciprocal")
+erf = _unary_float(_special.erf, "erf")
 
 
 def log2(x):
