@@ -32,6 +32,7 @@ from ember.keras.layers.image import (  # noqa: F401
     RandomTranslation,
     RandomZoom,
     Rescaling,
+    Resizing,
     SpatialDropout2D,
     UpSampling2D,
     ZeroPadding2D,

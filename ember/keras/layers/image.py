@@ -211,6 +211,66 @@ class Rescaling(Layer):
         return {**super().get_config(), "scale": self.scale, "offset": self.offset}
 
 
+class Resizing(Layer):
+    """Resizes images (batch, h, w, c) or one image (h, w, c) to ``(height, width)`` with
+    ``tf.image.resize``'s rule (half-pixel centres); ``crop_to_aspect_ratio`` first takes
+    the largest centred crop with the target's aspect ratio."""
+
+    def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
+                 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0,
+                 antialias=False, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        for name, v in (("height", height), ("width", width)):
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={v!r}")
+        if interpolation not in ("bilinear", "nearest"):
+            raise ValueError("Resizing supports interpolation='bilinear' or 'nearest'. "
+                             f"Received: interpolation={interpolation!r}")
+        if pad_to_aspect_ratio or antialias:
+            raise ValueError("Resizing(pad_to_aspect_ratio=True) and antialias=True are not "
+                             "supported by Ember; use crop_to_aspect_ratio=True or neither.")
+        self.height, self.width = height, width
+        self.interpolation = interpolation
+        self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio = False
+        self.fill_mode, self.fill_value, self.antialias = fill_mode, fill_value, False
+        self.data_format = _data_format(data_format)
+
+    def call(self, inputs):
+        x = inputs
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Layer '{self.name}' (Resizing) expects images of rank 3 or 4; "
+                             f"received shape {tuple(x.shape)}.")
+        first = self.data_format == "channels_first"
+        if first:
+            x = ops.transpose(x, (1, 2, 0) if x.ndim == 3 else (0, 2, 3, 1))
+        if self.crop_to_aspect_ratio:
+            h, w = x.shape[-3], x.shape[-2]
+            ch = max(min(h, int(w * self.height / self.width)), 1)
+            cw = max(min(w, int(h * self.width / self.height)), 1)
+            top, left = (h - ch) // 2, (w - cw) // 2
+            x = x[..., top:top + ch, left:left + cw, :]
+        x = image_ops.resize(x, (self.height, self.width), method=self.interpolation)
+        if x.dtype.name != self.dtype:
+            x = ops.cast(x, self.dtype)
+        if first:
+            x = ops.transpose(x, (2, 0, 1) if x.ndim == 3 else (0, 3, 1, 2))
+        return x
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        axes = (-2, -1) if self.data_format == "channels_first" else (-3, -2)
+        shape[axes[0]], shape[axes[1]] = self.height, self.width
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width,
+                "interpolation": self.interpolation, "data_format": self.data_format,
+                "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+                "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value, "antialias": self.antialias}
+
+
 # -- augmentation -----------------------------------------------------------------------
 
 _FILL_MODES = ("reflect", "wrap", "constant", "nearest")
