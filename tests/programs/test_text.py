@@ -20,7 +20,7 @@ def custom_standardization(input_data):
     lowercase = tf.strings.lower(input_data)
     stripped_html = tf.strings.regex_replace(lowercase, '<br />', ' ')
     return tf.strings.regex_replace(stripped_html,
-                                    '[%s]' % re.escape(string.punctuation),  # noqa: UP031
+                                    '[%s]' % re.escape(string.punctuation),
                                     '')
 
 
