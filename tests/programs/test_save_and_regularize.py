@@ -120,7 +120,7 @@ def test_overfit_and_underfit_tutorial(tmp_path):
     gz = str(tmp_path / "HIGGS.csv.gz")
     write_higgs_like(gz)
     FEATURES = 28
-    ds = tf.data.experimental.CsvDataset(gz, [float(), ] * (FEATURES + 1),
+    ds = tf.data.experimental.CsvDataset(gz, [0.0, ] * (FEATURES + 1),
                                          compression_type="GZIP")
 
     def pack_row(*row):
