@@ -340,7 +340,8 @@ def getitem(x, key):
     except IndexError as e:
         raise InvalidArgumentError(f"slicing a tensor of shape {tuple(x.shape)} with {key!r}: "
                                    f"{e}") from None
-    value = np.asarray(value)
+    # One element of a string tensor comes out as bytes; keep it an object (string) array.
+    value = np.asarray(value, dtype=object if x._value.dtype == object else None)
     basic = _is_basic(key)
     if basic:
         value = _view(x, value)

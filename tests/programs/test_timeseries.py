@@ -20,7 +20,7 @@ def weather(n=1200, seed=0):
     return data, columns
 
 
-class WindowGenerator():
+class WindowGenerator:
     def __init__(self, input_width, label_width, shift, train_df, val_df, test_df,
                  columns, label_columns=None):
         # Store the raw data.
