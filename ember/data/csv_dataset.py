@@ -1,5 +1,5 @@
-"""``tf.data.experimental.CsvDataset``: the records of CSV files, one tuple of scalars per
-line, as TensorFlow's "Overfit and underfit" tutorial reads the Higgs data:
+"""``tf.data.experimental.CsvDataset`` (the records of CSV files, one tuple of scalars per
+line) and ``make_csv_dataset`` (batches of them as dicts of columns), as TensorFlow's "Overfit and underfit" tutorial reads the Higgs data:
 
     ds = tf.data.experimental.CsvDataset(gz, [float(), ] * 29, compression_type="GZIP")
 """
@@ -7,6 +7,8 @@ line, as TensorFlow's "Overfit and underfit" tutorial reads the Higgs data:
 from __future__ import annotations
 
 import csv
+import glob
+import itertools
 
 import numpy as np
 
@@ -132,3 +134,82 @@ class CsvDataset(Dataset):
         except ValueError:
             raise InvalidArgumentError(f"CsvDataset: {path}, line {line_no}: field "
                                        f"{field!r} is not a valid {dt.name}.") from None
+
+
+def _infer_default(values):
+    """TF's rule for a column: int32 if every value is an int (int64 if one does not fit),
+    else float32 if every value is a number, else string; empty fields do not vote."""
+    present = [v for v in values if v != ""]
+    try:
+        ints = [int(v) for v in present]
+        big = any(not -2**31 <= i < 2**31 for i in ints)
+        return np.int64(0) if big else 0
+    except ValueError:
+        pass
+    try:
+        [float(v) for v in present]
+        return 0.0
+    except ValueError:
+        return ""
+
+
+def make_csv_dataset(file_pattern, batch_size, column_names=None, column_defaults=None,
+                     label_name=None, select_columns=None, field_delim=",",
+                     use_quote_delim=True, na_value="", header=True, num_epochs=None,
+                     shuffle=True, shuffle_buffer_size=10000, shuffle_seed=None,
+                     prefetch_buffer_size=None, num_parallel_reads=None, sloppy=False,
+                     num_rows_for_inference=100, compression_type=None, ignore_errors=False,
+                     encoding="utf-8"):
+    """Batches of CSV records as ``(features, label)``: ``features`` a dict of column name
+    -> (batch,) tensor in column order, ``label`` the ``label_name`` column (without it,
+    only the dict). Column names come from the header unless given; column types are
+    inferred from the first ``num_rows_for_inference`` rows unless ``column_defaults`` are
+    given. ``num_epochs=None`` repeats forever, as in TF; the records are shuffled with a
+    buffer of ``shuffle_buffer_size`` before batching."""
+    from ember.data.sources import _filenames
+
+    files = sorted({p for pat in _filenames(file_pattern, "file_pattern")
+                    for p in (glob.glob(pat) or [pat])})
+    first = TextLineDataset(files[:1], compression_type=compression_type)
+    rows = list(itertools.islice(csv.reader(
+        (line.decode(encoding) for line in _lines(first._read(files[0]))),
+        delimiter=field_delim,
+        quoting=csv.QUOTE_MINIMAL if use_quote_delim else csv.QUOTE_NONE),
+        num_rows_for_inference + 1))
+    if column_names is None:
+        if not header:
+            raise ValueError("make_csv_dataset: give `column_names` when the files have no "
+                             "header.")
+        column_names = rows[0]
+    column_names = list(column_names)
+    data_rows = rows[1:] if header else rows
+    if select_columns is not None:
+        idx = [c if isinstance(c, int) else column_names.index(c) for c in select_columns]
+        idx = sorted(idx)
+    else:
+        idx = list(range(len(column_names)))
+    names = [column_names[i] for i in idx]
+    if label_name is not None and label_name not in names:
+        raise ValueError(f"make_csv_dataset: label_name {label_name!r} is not one of the "
+                         f"columns {names}.")
+    if column_defaults is None:
+        column_defaults = [_infer_default([r[i] if i < len(r) else "" for r in data_rows])
+                           for i in idx]
+    records = CsvDataset(files, column_defaults, compression_type=compression_type,
+                         header=header, field_delim=field_delim,
+                         use_quote_delim=use_quote_delim, na_value=na_value,
+                         select_cols=idx if select_columns is not None else None)
+    if shuffle:
+        records = records.shuffle(shuffle_buffer_size, seed=shuffle_seed)
+    if num_epochs != 1:
+        records = records.repeat(num_epochs)
+    batches = records.batch(batch_size)
+
+    def to_dict(*columns):
+        features = dict(zip(names, columns))
+        if label_name is None:
+            return features
+        label = features.pop(label_name)
+        return features, label
+
+    return batches.map(to_dict)

@@ -45,3 +45,25 @@ def test_select_cols_and_gzip(csv_file, tmp_path):
     assert [tuple(float(v) for v in e) for e in ds] == [(1.0, 2.0), (3.0, 4.0)]
     with pytest.raises(tf.errors.InvalidArgumentError, match="expect 3 fields"):
         rows(tf.data.experimental.CsvDataset(str(gz), [0.0] * 3, compression_type="GZIP"))
+
+
+def test_make_csv_dataset_infers_types_and_splits_the_label(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c,label\n1,2.5,x,0\n3,,y,1\n5,6.5,z,1\n7,8,w,0\n9,1,v,1\n")
+    ds = tf.data.experimental.make_csv_dataset(str(path), 2, label_name="label",
+                                               num_epochs=1, shuffle=False)
+    got = [({k: (v.dtype.name, v.numpy().tolist()) for k, v in f.items()}, l.numpy().tolist())
+           for f, l in ds]
+    # As TF 2.21 gives them.
+    assert got[0] == ({'a': ('int32', [1, 3]), 'b': ('float32', [2.5, 0.0]),
+                       'c': ('string', [b'x', b'y'])}, [0, 1])
+    assert got[2] == ({'a': ('int32', [9]), 'b': ('float32', [1.0]), 'c': ('string', [b'v'])},
+                      [1])
+    picked = tf.data.experimental.make_csv_dataset(str(path), 3, select_columns=["a", "label"],
+                                                   num_epochs=1, shuffle=False)
+    assert [sorted(e) for e in picked] == [['a', 'label'], ['a', 'label']]
+    named = tf.data.experimental.make_csv_dataset(str(path), 2, column_names=list("pqrs"),
+                                                  num_epochs=1, shuffle=False)
+    assert [e["p"].numpy().tolist() for e in named] == [[1, 3], [5, 7], [9]]
+    forever = tf.data.experimental.make_csv_dataset(str(path), 2, label_name="label")
+    assert len(list(forever.take(7))) == 7  # num_epochs=None repeats
