@@ -1,5 +1,6 @@
 """``tf.data.experimental.CsvDataset`` (the records of CSV files, one tuple of scalars per
-line) and ``make_csv_dataset`` (batches of them as dicts of columns), as TensorFlow's "Overfit and underfit" tutorial reads the Higgs data:
+line) and ``make_csv_dataset`` (batches of them as dicts of columns), as TensorFlow's
+"Overfit and underfit" tutorial reads the Higgs data:
 
     ds = tf.data.experimental.CsvDataset(gz, [float(), ] * 29, compression_type="GZIP")
 """
