@@ -60,3 +60,42 @@ def rgb_to_grayscale(images, name=None):
 
 __all__ = ["resize", "flip_left_right", "flip_up_down", "convert_image_dtype",
            "rgb_to_grayscale", "ResizeMethod"]
+
+# Adjustments, crops and random augmentations (the data augmentation tutorial's calls).
+from ember.image_adjust import (  # noqa: E402
+    adjust_brightness,
+    adjust_contrast,
+    adjust_hue,
+    adjust_saturation,
+    central_crop,
+    crop_to_bounding_box,
+    grayscale_to_rgb,
+    pad_to_bounding_box,
+    per_image_standardization,
+    random_brightness,
+    random_contrast,
+    random_crop,
+    random_flip_left_right,
+    random_flip_up_down,
+    random_hue,
+    random_saturation,
+    resize_with_crop_or_pad,
+    rot90,
+    stateless_random_brightness,
+    stateless_random_contrast,
+    stateless_random_crop,
+    stateless_random_flip_left_right,
+    stateless_random_flip_up_down,
+    stateless_random_hue,
+    stateless_random_saturation,
+)
+
+__all__ += ["adjust_brightness", "adjust_contrast", "adjust_hue", "adjust_saturation",
+            "central_crop", "crop_to_bounding_box", "grayscale_to_rgb", "pad_to_bounding_box",
+            "per_image_standardization", "random_brightness", "random_contrast",
+            "random_crop", "random_flip_left_right", "random_flip_up_down", "random_hue",
+            "random_saturation", "resize_with_crop_or_pad", "rot90",
+            "stateless_random_brightness", "stateless_random_contrast",
+            "stateless_random_crop", "stateless_random_flip_left_right",
+            "stateless_random_flip_up_down", "stateless_random_hue",
+            "stateless_random_saturation"]
