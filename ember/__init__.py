@@ -114,6 +114,7 @@ _LAZY.update({name: f"ember.{name}" for name in (
 # -- user programs (sweep): Python code inside pipelines, and eager control flow -----------
 from ember.control_flow import case, cond, map_fn, switch_case, while_loop  # noqa: E402,F401
 from ember.py_function import numpy_function, py_function  # noqa: E402,F401
+from ember.sparse import SparseTensor  # noqa: E402,F401
 from ember.tape import explain  # noqa: E402,F401
 
 _LAZY["io"] = "ember.io"  # tf.io: read_file, decode_jpeg/png, gfile

@@ -80,9 +80,15 @@ class Model(Layer):
         dtype = kwargs.pop("dtype", None)
         layer_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in (
             "input_shape", "input_dim", "batch_input_shape", "autocast")}
+        if len(args) == 1 and args[0] is self:
+            # ``super().__init__(self)``: TF's text generation tutorial (written for Keras 2,
+            # which ignored the extra argument) still calls it so.
+            args = ()
         if args or kwargs:
-            raise TypeError(f"Model.__init__ got unexpected arguments: {args} {sorted(kwargs)}. "
-                            "For a functional model pass `inputs=` and `outputs=`.")
+            given = [type(a).__name__ for a in args]
+            raise TypeError(f"Model.__init__ got unexpected arguments: positional {given}, "
+                            f"keywords {sorted(kwargs)}. For a functional model pass "
+                            "`inputs=` and `outputs=`.")
         super().__init__(name=name, trainable=trainable, dtype=dtype, **layer_kwargs)
         self.optimizer = None
         self.stop_training = False
