@@ -289,3 +289,10 @@ def test_string_tensors_compare_with_python_and_numpy_strings():
     np.testing.assert_array_equal((tf.constant(["x"]) != "x").numpy(), [False])
     with pytest.raises(tf.errors.InvalidArgumentError, match="string"):
         tf.constant(["x"]) == 1  # noqa: B015
+
+
+def test_float_and_int_of_a_one_element_tensor_of_any_rank():
+    prob = tf.nn.sigmoid(tf.constant([[0.0]]))
+    assert "%.1f" % (100 * prob) == "50.0" and int(tf.constant([3])) == 3
+    with pytest.raises(TypeError, match="one element"):
+        float(tf.constant([1.0, 2.0]))

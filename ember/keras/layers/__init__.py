@@ -78,7 +78,7 @@ from ember.keras.layers.pooling import (  # noqa: F401
     MaxPooling1D,
     MaxPooling2D,
 )
-from ember.keras.layers.preprocessing import Normalization  # noqa: F401
+from ember.keras.layers.preprocessing import CategoryEncoding, Normalization  # noqa: F401
 from ember.keras.layers.recurrent import (  # noqa: F401
     GRU,
     LSTM,

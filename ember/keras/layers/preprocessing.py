@@ -1,6 +1,7 @@
-"""Numeric preprocessing adapted on data: ``Normalization`` (the basic-regression tutorial's
+"""Numeric and categorical preprocessing: ``Normalization`` (the basic-regression tutorial's
 first layer), ``x' = (x - mean) / sqrt(variance)`` per feature, with mean and variance
-learnt by ``adapt`` or given."""
+learnt by ``adapt`` or given; ``CategoryEncoding`` (integer ids as one-hot, multi-hot or
+count vectors, as the structured-data tutorial encodes lookups)."""
 
 from __future__ import annotations
 
@@ -184,3 +185,73 @@ class Normalization(Layer):
         return {**super().get_config(), "axis": self.axis, "invert": self.invert,
                 "mean": np.array(self.input_mean).tolist(),
                 "variance": np.array(self.input_variance).tolist()}
+
+
+_ENCODINGS = ("one_hot", "multi_hot", "count")
+
+
+class CategoryEncoding(Layer):
+    """Integer ids in [0, num_tokens) as vectors of ``num_tokens``: 'one_hot' (one vector per
+    id; a last axis of size 1 is replaced), 'multi_hot' (default: 1 where an id of the last
+    axis occurs) or 'count' (how often, weighted by ``count_weights`` if given). Ids outside
+    the range add nothing, as in TF."""
+
+    def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
+        super().__init__(**kwargs)
+        output_mode = "multi_hot" if output_mode == "binary" else output_mode
+        if output_mode not in _ENCODINGS:
+            raise ValueError(f"Unknown arg for output_mode: {output_mode}")
+        if num_tokens is None:
+            raise ValueError("num_tokens must be set to use this layer. If the number of "
+                             "tokens is not known beforehand, use the IntegerLookup layer "
+                             "instead.")
+        if num_tokens < 1:
+            raise ValueError(f"`num_tokens` must be >= 1. Received: num_tokens={num_tokens}.")
+        if sparse:
+            raise ValueError("CategoryEncoding(sparse=True) is not supported by Ember: its "
+                             "tensors are dense.")
+        self.num_tokens, self.output_mode, self.sparse = int(num_tokens), output_mode, False
+
+    _casts_ints = False  # ids stay integers
+
+    def call(self, inputs, count_weights=None):
+        ids = as_array(inputs) if isinstance(inputs, Tensor) else np.asarray(inputs)
+        if ids.dtype.kind not in "iub":
+            ids = ids.astype(np.int64)
+        if count_weights is not None and self.output_mode != "count":
+            raise ValueError("`count_weights` is not used when `output_mode` is not "
+                             f"`'count'`. Received `count_weights={count_weights}`.")
+        if ids.ndim == 0:
+            ids = ids[None]
+        depth = self.num_tokens
+        inside = (ids >= 0) & (ids < depth)
+        safe = np.where(inside, ids, 0)
+        if self.output_mode == "one_hot":
+            if ids.ndim > 1 and ids.shape[-1] == 1:
+                safe, inside = safe[..., 0], inside[..., 0]
+            out = (np.arange(depth) == safe[..., None]) & inside[..., None]
+            return ops.convert_to_tensor(out.astype(self.dtype))
+        weights = inside.astype(self.dtype)
+        if count_weights is not None:
+            cw = as_array(count_weights) if isinstance(count_weights, Tensor) else \
+                np.asarray(count_weights)
+            weights = weights * cw.astype(self.dtype)
+        rows = safe.reshape(-1, safe.shape[-1])
+        out = np.zeros((rows.shape[0], depth), self.dtype)
+        np.add.at(out, (np.arange(rows.shape[0])[:, None], rows),
+                  weights.reshape(rows.shape))
+        if self.output_mode == "multi_hot":
+            out = (out > 0).astype(self.dtype)
+        return ops.convert_to_tensor(out.reshape(safe.shape[:-1] + (depth,)))
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if not shape:
+            return (self.num_tokens,)
+        if self.output_mode == "one_hot" and (shape[-1] != 1 or len(shape) == 1):
+            return shape + (self.num_tokens,)
+        return shape[:-1] + (self.num_tokens,)
+
+    def get_config(self):
+        return {**super().get_config(), "num_tokens": self.num_tokens,
+                "output_mode": self.output_mode, "sparse": False}
