@@ -113,6 +113,13 @@ _LAZY.update({name: f"ember.{name}" for name in (
 # -- See inside (issue 16): backpropagation explained on real numbers ----------------------
 # -- user programs (sweep): Python code inside pipelines, and eager control flow -----------
 from ember.control_flow import case, cond, map_fn, switch_case, while_loop  # noqa: E402,F401
+from ember.ops.composite import (  # noqa: E402,F401
+    clip_by_global_norm,
+    clip_by_norm,
+    meshgrid,
+    repeat,
+    roll,
+)
 from ember.py_function import numpy_function, py_function  # noqa: E402,F401
 from ember.sparse import SparseTensor  # noqa: E402,F401
 from ember.tape import explain  # noqa: E402,F401

@@ -32,3 +32,9 @@ __all__ += ["angle", "conj", "imag", "real"]
 from ember.ops.special import erf, erfc  # noqa: E402
 
 __all__ += ["erf", "erfc"]
+
+# Composites (sweep): tf.math.divide_no_nan, and log_softmax, which TF lists in both.
+from ember.ops.composite import divide_no_nan  # noqa: E402
+from ember.ops.nn import log_softmax  # noqa: E402
+
+__all__ += ["divide_no_nan", "log_softmax"]
