@@ -88,7 +88,13 @@ from ember.keras.layers.recurrent import (  # noqa: F401
     SimpleRNN,
     SimpleRNNCell,
 )
-from ember.keras.layers.regularization import Dropout  # noqa: F401
+from ember.keras.layers.regularization import (  # noqa: F401
+    ActivityRegularization,
+    Dropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+)
 from ember.keras.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
 from ember.keras.layers.symbolic import KerasTensor  # noqa: F401
 from ember.keras.layers.text import IntegerLookup, StringLookup, TextVectorization  # noqa: F401
