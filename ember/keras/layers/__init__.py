@@ -95,7 +95,15 @@ from ember.keras.layers.regularization import (  # noqa: F401
     GaussianNoise,
     SpatialDropout1D,
 )
-from ember.keras.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
+from ember.keras.layers.reshaping import (  # noqa: F401
+    Cropping1D,
+    Flatten,
+    Permute,
+    RepeatVector,
+    Reshape,
+    UpSampling1D,
+    ZeroPadding1D,
+)
 from ember.keras.layers.symbolic import KerasTensor  # noqa: F401
 from ember.keras.layers.text import IntegerLookup, StringLookup, TextVectorization  # noqa: F401
 from ember.keras.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
