@@ -123,5 +123,6 @@ from ember.ops.composite import (  # noqa: E402,F401
 from ember.py_function import numpy_function, py_function  # noqa: E402,F401
 from ember.sparse import SparseTensor  # noqa: E402,F401
 from ember.tape import explain  # noqa: E402,F401
+from ember.tensor_array import TensorArray  # noqa: E402,F401
 
 _LAZY["io"] = "ember.io"  # tf.io: read_file, decode_jpeg/png, gfile
