@@ -6,6 +6,8 @@ weights, dropout masks and shuffles.
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 
 from ember import dtypes
@@ -62,8 +64,12 @@ def uniform_array(shape, seed=None) -> np.ndarray:
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
     """Samples from N(mean, stddev²)."""
+    return _normal(_rng(seed), shape, mean, stddev, dtype)
+
+
+def _normal(rng, shape, mean, stddev, dtype):
     dt = _float(dtype)
-    z = _rng(seed).standard_normal(_shape(shape), dtype=np.float32 if dt == np.float32 else None)
+    z = rng.standard_normal(_shape(shape), dtype=np.float32 if dt == np.float32 else None)
     return Tensor._wrap((z * stddev + mean).astype(dt, copy=False))
 
 
@@ -81,8 +87,11 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=Non
 
 def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None):
     """Uniform samples in [minval, maxval); integer dtypes need ``maxval``."""
+    return _uniform(_rng(seed), shape, minval, maxval, dtype)
+
+
+def _uniform(rng, shape, minval, maxval, dtype):
     dt = dtypes.as_dtype(dtype)
-    rng = _rng(seed)
     if dt.is_integer:
         if maxval is None:
             raise ValueError("uniform: maxval must be given for an integer dtype.")
@@ -90,6 +99,34 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=
     hi = 1.0 if maxval is None else maxval
     u = rng.random(_shape(shape), dtype=np.float32 if dt._np == np.float32 else np.float64)
     return Tensor._wrap((u * (hi - minval) + minval).astype(dt._np, copy=False))
+
+
+# -- stateless random numbers: the same seed pair, the same numbers (Ember's own streams,
+# not TF's Philox) -----------------------------------------------------------------------
+def _seed_pair(seed) -> np.random.Generator:
+    s = seed.numpy() if isinstance(seed, Tensor) else np.asarray(seed)
+    values = [int(v) % 2**32 for v in np.ravel(s)]
+    if len(values) != 2:
+        raise ValueError(f"stateless random ops take a seed of shape [2]; received {seed!r}.")
+    return np.random.default_rng(values)
+
+
+def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=dtypes.float32, name=None,
+                      alg="auto_select"):
+    """``uniform`` determined by ``seed`` (two integers) alone."""
+    return _uniform(_seed_pair(seed), shape, minval, maxval, dtype)
+
+
+def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=dtypes.float32, name=None,
+                     alg="auto_select"):
+    """``normal`` determined by ``seed`` (two integers) alone."""
+    return _normal(_seed_pair(seed), shape, mean, stddev, dtype)
+
+
+def stateless_split(seed, num=2, alg="auto_select"):
+    """``num`` new seed pairs derived from ``seed``, shape (num, 2), int64."""
+    pairs = _seed_pair(seed).integers(0, 2**31 - 1, (int(num), 2), dtype=np.int64)
+    return Tensor._wrap(pairs)
 
 
 def shuffle(value, seed=None, name=None):
@@ -144,3 +181,8 @@ class Generator:
             z[bad] = self._rng.standard_normal(int(bad.sum()))
             bad = np.abs(z) > 2
         return Tensor._wrap((z * stddev + mean).astype(_float(dtype)))
+
+
+# tf.random.experimental: where TF keeps stateless_split.
+experimental = types.SimpleNamespace(stateless_split=stateless_split,
+                                     Generator=Generator)
