@@ -25,8 +25,10 @@ from ember.keras.layers.core import Identity, Lambda  # noqa: F401
 from ember.keras.layers.dense import Dense  # noqa: F401
 from ember.keras.layers.embedding import Embedding  # noqa: F401
 from ember.keras.layers.image import (  # noqa: F401
+    CenterCrop,
     Cropping2D,
     RandomContrast,
+    RandomCrop,
     RandomFlip,
     RandomRotation,
     RandomTranslation,

@@ -271,6 +271,73 @@ class Resizing(Layer):
                 "fill_value": self.fill_value, "antialias": self.antialias}
 
 
+class CenterCrop(Layer):
+    """The centred ``height`` x ``width`` window of each image; an image smaller than that
+    is resized instead, keeping the target's aspect ratio by cropping (Keras's rule)."""
+
+    def __init__(self, height, width, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        for name, v in (("height", height), ("width", width)):
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={v!r}")
+        self.height, self.width = height, width
+        self.data_format = _data_format(data_format)
+
+    def _crop(self, x, top, left):
+        hw = _hw_axes(self) if x.ndim == 4 else tuple(a - 1 for a in _hw_axes(self))
+        h, w = x.shape[hw[0]], x.shape[hw[1]]
+        if h < self.height or w < self.width:
+            return Resizing(self.height, self.width, crop_to_aspect_ratio=True,
+                            data_format=self.data_format, dtype=self.dtype)(x)
+        index = [slice(None)] * x.ndim
+        t, lft = top(h), left(w)
+        index[hw[0]] = slice(t, t + self.height)
+        index[hw[1]] = slice(lft, lft + self.width)
+        x = x[tuple(index)]
+        return x if x.dtype.name == self.dtype else ops.cast(x, self.dtype)
+
+    def call(self, inputs):
+        if inputs.ndim not in (3, 4):
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) expects images of "
+                             f"rank 3 or 4; received shape {tuple(inputs.shape)}.")
+        return self._crop(inputs, lambda h: (h - self.height) // 2,
+                          lambda w: (w - self.width) // 2)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        hw = _hw_axes(self) if len(shape) == 4 else tuple(a - 1 for a in _hw_axes(self))
+        shape[hw[0]], shape[hw[1]] = self.height, self.width
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width,
+                "data_format": self.data_format}
+
+
+class RandomCrop(CenterCrop):
+    """While training, a random ``height`` x ``width`` window of each batch (one offset per
+    call); at inference (and for images smaller than the target) the largest centred window
+    of the target's aspect ratio, resized to the target, as Keras documents it (Keras 3.15's
+    code returns inference inputs unchanged, which breaks the model's shapes). Seeded like the
+    other augmentation layers."""
+
+    def __init__(self, height, width, seed=None, data_format=None, **kwargs):
+        super().__init__(height, width, data_format=data_format, **kwargs)
+        self.seed = seed
+        self._rng = np.random.default_rng(seed) if seed is not None else None
+
+    def call(self, inputs, training=True):
+        if not training:
+            return Resizing(self.height, self.width, crop_to_aspect_ratio=True,
+                            data_format=self.data_format, dtype=self.dtype)(inputs)
+        rng = self._rng or _random.get_global_generator()
+        return self._crop(inputs, lambda h: int(rng.integers(0, h - self.height + 1)),
+                          lambda w: int(rng.integers(0, w - self.width + 1)))
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
 # -- augmentation -----------------------------------------------------------------------
 
 _FILL_MODES = ("reflect", "wrap", "constant", "nearest")
