@@ -307,3 +307,17 @@ def test_one_dimensional_upsampling_padding_and_cropping_match_keras():
     assert L.ZeroPadding1D(1).compute_output_shape((None, 4, 3)) == (None, 6, 3)
     with pytest.raises(ValueError, match="padding"):
         L.ZeroPadding1D((1, -1))
+
+
+def test_prelu_matches_keras_and_learns_its_slope():
+    from ember import keras
+    from ember.keras import layers as L
+    x = np.array([[[-2., 1.], [3., -4.]]], "float32")
+    layer = L.PReLU(alpha_initializer=keras.initializers.Constant(0.25), shared_axes=[1])
+    np.testing.assert_allclose(layer(x).numpy(), [[[-0.5, 1.0], [3.0, -1.0]]])
+    assert [tuple(w.shape) for w in layer.weights] == [(1, 2)]
+    assert L.PReLU()(x).numpy().tolist() == [[[0.0, 1.0], [3.0, 0.0]]]
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(layer(x))
+    np.testing.assert_allclose(tape.gradient(y, layer.alpha).numpy(), [[-2.0, -4.0]])
+    assert layer.get_config()["shared_axes"] == [1]

@@ -4,7 +4,14 @@ One import line per family (one file per family, as Keras groups its layers); a 
 family appends its line.
 """
 
-from ember.keras.layers.activations import ELU, Activation, LeakyReLU, ReLU, Softmax  # noqa: F401
+from ember.keras.layers.activations import (  # noqa: F401
+    ELU,
+    Activation,
+    LeakyReLU,
+    PReLU,
+    ReLU,
+    Softmax,
+)
 from ember.keras.layers.attention import (  # noqa: F401
     AdditiveAttention,
     Attention,

@@ -1,4 +1,4 @@
-"""Activation layers: Activation, ReLU, LeakyReLU, Softmax, ELU."""
+"""Activation layers: Activation, ReLU, LeakyReLU, PReLU, Softmax, ELU."""
 
 from __future__ import annotations
 
@@ -96,3 +96,55 @@ class ELU(Layer):
 
     def call(self, inputs):
         return nn_ops.elu(inputs, alpha=self.alpha)
+
+
+class PReLU(Layer):
+    """Parametric ReLU: ``max(x, 0) - alpha · max(-x, 0)`` with a learnt ``alpha`` per
+    position (shared along ``shared_axes``), initialised by ``alpha_initializer``
+    (zeros)."""
+
+    def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
+                 shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        from ember.keras import constraints, initializers, regularizers
+        self.supports_masking = True
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
+        if shared_axes is None:
+            self.shared_axes = None
+        elif isinstance(shared_axes, (list, tuple)):
+            self.shared_axes = list(shared_axes)
+        else:
+            self.shared_axes = [shared_axes]
+
+    def build(self, input_shape):
+        shape = list(input_shape[1:])
+        for axis in self.shared_axes or ():
+            shape[axis - 1] = 1
+        if any(d is None for d in shape):
+            raise ValueError(f"Layer '{self.name}' (PReLU) needs every non-batch axis known "
+                             f"or listed in shared_axes; received input shape "
+                             f"{tuple(input_shape)}.")
+        self.alpha = self.add_weight(shape=tuple(shape), name="alpha",
+                                     initializer=self.alpha_initializer,
+                                     regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint)
+
+    def call(self, inputs):
+        pos = nn_ops.relu(inputs)
+        neg = ops.multiply(self.alpha, nn_ops.relu(ops.negative(inputs)))
+        return ops.subtract(pos, neg)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        from ember.keras import constraints, initializers, regularizers
+        return {**super().get_config(),
+                "alpha_initializer": initializers.serialize(self.alpha_initializer),
+                "alpha_regularizer": None if self.alpha_regularizer is None else
+                regularizers.serialize(self.alpha_regularizer),
+                "alpha_constraint": None if self.alpha_constraint is None else
+                constraints.serialize(self.alpha_constraint),
+                "shared_axes": self.shared_axes}
