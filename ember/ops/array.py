@@ -17,6 +17,7 @@ __all__ = [
     "gather", "gather_nd", "getitem", "identity", "linspace", "one_hot", "ones", "pad", "range",
     "rank", "reshape", "reverse", "shape", "size", "sort", "split", "squeeze", "stack",
     "stop_gradient", "tile", "top_k", "transpose", "unique", "unstack", "zeros",
+    "scatter_nd", "tensor_scatter_nd_add", "tensor_scatter_nd_update",
 ]
 
 
@@ -397,12 +398,58 @@ def _gather_grad(g, out, x, idx, axis):
     return _slice_grad(g, key, x._value.shape, basic=False)
 
 
-def gather_nd(params, indices, batch_dims=0, name=None):
-    """``params[indices[..., 0], indices[..., 1], ...]`` (forward only)."""
-    x = _t(params)
+def _nd_indices(indices, op) -> np.ndarray:
     idx = np.asarray(_t(indices)._value)
+    if idx.dtype.kind not in "iu" or idx.ndim < 1:
+        raise InvalidArgumentError(f"{op}: indices must be integers with a last axis that "
+                                   f"indexes; received dtype {idx.dtype}, shape {idx.shape}.")
+    return idx
+
+
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """``params[indices[..., 0], indices[..., 1], ...]``; the gradient scatters back."""
+    if batch_dims:
+        raise ValueError("gather_nd: Ember supports batch_dims=0 only.")
+    x = _t(params)
+    idx = _nd_indices(indices, "GatherNd")
     key = tuple(np.moveaxis(idx, -1, 0))
-    return Tensor._wrap(np.asarray(x._value[key]))
+    return apply("GatherNd", np.asarray(x._value[key]), (x,), {"indices": idx})
+
+
+@register_gradient("GatherNd")
+def _gather_nd_grad(g, out, x, *, indices):
+    return scatter_nd(indices, g, x._value.shape)
+
+
+def scatter_nd(indices, updates, shape, name=None):
+    """Zeros of ``shape`` with ``updates`` added at ``indices`` (repeats add up)."""
+    u = _t(updates)
+    idx = _nd_indices(indices, "ScatterNd")
+    shape = tuple(int(d) for d in (shape._value if isinstance(shape, Tensor) else shape))
+    out = np.zeros(shape, u._value.dtype)
+    np.add.at(out, tuple(np.moveaxis(idx, -1, 0)), u._value)
+    return apply("ScatterNd", out, (u,), {"indices": idx})
+
+
+@register_gradient("ScatterNd")
+def _scatter_nd_grad(g, out, u, *, indices):
+    return gather_nd(g, indices)
+
+
+def tensor_scatter_nd_add(tensor, indices, updates, name=None):
+    """``tensor`` with ``updates`` added at ``indices``."""
+    x = _t(tensor)
+    return x + scatter_nd(indices, updates, x._value.shape)
+
+
+def tensor_scatter_nd_update(tensor, indices, updates, name=None):
+    """``tensor`` with the entries at ``indices`` replaced by ``updates`` (as DQN code writes
+    the new Q-value of the action taken)."""
+    x = _t(tensor)
+    idx = _nd_indices(indices, "TensorScatterUpdate")
+    keep = np.ones(x._value.shape, x._value.dtype)
+    keep[tuple(np.moveaxis(idx, -1, 0))] = 0
+    return x * keep + scatter_nd(idx, updates, x._value.shape)
 
 
 def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
@@ -507,5 +554,21 @@ def unique(x, out_idx=None, name=None):
     order = np.argsort(first)
     rank_of = np.empty_like(order)
     rank_of[order] = np.arange(len(order))
-    return Tensor._wrap(vals[order]), Tensor._wrap(rank_of[inv].astype(np.int32))
+    return UniqueResult(Tensor._wrap(vals[order]),
+                        Tensor._wrap(rank_of[inv].reshape(-1).astype(np.int32)))
+
+
+class UniqueResult(tuple):
+    """``tf.unique``'s (y, idx) pair, readable by position or by name."""
+
+    def __new__(cls, y, idx):
+        return super().__new__(cls, (y, idx))
+
+    @property
+    def y(self):
+        return self[0]
+
+    @property
+    def idx(self):
+        return self[1]
 
