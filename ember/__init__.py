@@ -61,6 +61,9 @@ newaxis = None
 # Subpackages loaded on first use, so ``import ember`` stays well under 0.3 s.
 _LAZY = {"keras": "ember.keras", "plot": "ember.plot"}
 _LAZY["train"] = "ember.train"  # tf.train: Checkpoint, CheckpointManager (issue 11)
+# TF 2's short aliases of Keras namespaces: tf.metrics.BinaryAccuracy, tf.losses, ...
+_LAZY.update({n: f"ember.keras.{n}" for n in ("metrics", "losses", "optimizers",
+                                                "initializers")})
 # TF namespaces Ember does not provide yet: using one raises one clear error. When the
 # module exists, its line in ``_LAZY`` (looked up first) makes it available.
 _NOT_YET = ("distribute", "lite", "tpu", "autograph")
@@ -117,3 +120,10 @@ from ember.custom_gradient import custom_gradient  # noqa: E402,F401
 from ember.functional_ops import foldl, foldr, map_fn, scan, vectorized_map  # noqa: E402,F401
 
 _LAZY["io"] = "ember.io"  # tf.io: files, tf.io.gfile, image codecs
+
+# -- user programs (sweep): Python code inside pipelines, TensorArray, SparseTensor ---------
+# isort: split
+from ember.ops.composite import repeat, roll  # noqa: E402,F401
+from ember.py_function import numpy_function, py_function  # noqa: E402,F401
+from ember.sparse import SparseTensor  # noqa: E402,F401
+from ember.tensor_array import TensorArray  # noqa: E402,F401

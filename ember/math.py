@@ -33,3 +33,14 @@ from ember.ops.segment import *  # noqa: E402,F403
 from ember.ops.segment import __all__ as _segment_all  # noqa: E402
 
 __all__ += _segment_all
+
+# The error function (GELU's exact form uses it): tf.math.erf / erfc.
+from ember.ops.special import erf, erfc  # noqa: E402
+
+__all__ += ["erf", "erfc"]
+
+# Composites (sweep): tf.math.divide_no_nan, and log_softmax, which TF lists in both.
+from ember.ops.composite import divide_no_nan  # noqa: E402
+from ember.ops.nn import log_softmax  # noqa: E402
+
+__all__ += ["divide_no_nan", "log_softmax"]

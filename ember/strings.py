@@ -149,9 +149,16 @@ def join(inputs, separator="", name=None):
 
 
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
-    """Joins the strings of one tensor along ``axis`` (all of them by default)."""
-    a = _strings(inputs, "reduce_join")
+    """Joins the strings of one tensor along ``axis`` (all of them by default). A ragged
+    tensor of strings (``unicode_split``'s) joins each row along its last axis."""
     sep = separator.encode() if isinstance(separator, str) else separator
+    from ember.ragged import RaggedTensor
+    if isinstance(inputs, RaggedTensor) and axis is not None and int(axis) in (-1, 1):
+        rows = [sep.join(r.numpy().tolist()) for r in inputs]
+        out = np.empty(len(rows), dtype=object)
+        out[:] = rows
+        return Tensor._wrap(out[:, None] if keepdims else out)
+    a = _strings(inputs, "reduce_join")
     if axis is None:
         out = np.array(sep.join(a.reshape(-1)), dtype=object)
         return Tensor._wrap(out.reshape((1,) * a.ndim) if keepdims else out)

@@ -190,10 +190,18 @@ class Tensor:
         return bool(self._value.reshape(()))
 
     def __float__(self) -> float:
-        return float(self._value)
+        return float(self._one_value("float"))
 
     def __int__(self) -> int:
-        return int(self._value)
+        return int(self._one_value("int"))
+
+    def _one_value(self, what):
+        # A tensor of one element of any rank converts, as TF's (``"%.1f" % prob`` with
+        # prob of shape (1,) in the structured-data tutorial); NumPy 2 only warns for it.
+        if self._value.size != 1:
+            raise TypeError(f"only a tensor of one element converts to {what}; this one has "
+                            f"shape {tuple(self._value.shape)}.")
+        return self._value.reshape(())
 
     def __index__(self) -> int:
         if self._value.dtype.kind not in "iu":

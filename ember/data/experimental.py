@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ember.data.csv_dataset import CsvDataset, make_csv_dataset  # noqa: F401
 from ember.data.dataset import INFINITE, UNKNOWN, Dataset
 from ember.data.options import AutoShardPolicy, DistributeOptions  # noqa: F401
 

@@ -11,9 +11,13 @@ _LAZY = {name: f"ember.keras.{name}" for name in (
     "models")}
 # keras.ops and keras.random (issue 14)
 _LAZY.update({"ops": "ember.keras.ops", "random": "ember.keras.random"})
-# keras.preprocessing (Keras 2 namespace) and keras.mixed_precision (prep)
-_LAZY.update({"preprocessing": "ember.keras.preprocessing",
-              "mixed_precision": "ember.keras.mixed_precision"})
+# tf.keras.preprocessing: the Keras 2 names TF 2.21 still carries
+_LAZY["preprocessing"] = "ember.keras.preprocessing"
+_LAZY["mixed_precision"] = "ember.keras.mixed_precision"
+# Keras namespaces Ember does not have, and what to do instead.
+_NOT_SUPPORTED = {"applications": "pretrained models are downloaded weights and Ember ships "
+                  "none: build the model from layers, or load a Keras 3 .keras file with "
+                  "keras.models.load_model"}
 
 
 def __getattr__(name):
@@ -21,4 +25,6 @@ def __getattr__(name):
         module = _importlib.import_module(_LAZY[name])
         globals()[name] = module
         return module
+    if name in _NOT_SUPPORTED:
+        raise AttributeError(f"keras.{name} is not supported by Ember: {_NOT_SUPPORTED[name]}.")
     raise AttributeError(f"module 'ember.keras' has no attribute '{name}'")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -377,15 +378,13 @@ class Accuracy(MeanMetricWrapper):
 
 
 class BinaryAccuracy(MeanMetricWrapper):
-    """How often ``ŷ > threshold`` matches 0/1 labels (``threshold`` default 0.5)."""
+    """How often ``ŷ > threshold`` matches 0/1 labels (``threshold`` default 0.5; any
+    value, e.g. 0.0 for logits as TensorFlow's text classification tutorial uses)."""
 
     _direction = "up"
 
     def __init__(self, name: str = "binary_accuracy", dtype: str | None = None,
                  threshold: float = 0.5):
-        if threshold is not None and (threshold <= 0 or threshold >= 1):
-            raise ValueError("Invalid value for argument `threshold`. Expected a value in "
-                             f"interval (0, 1). Received: threshold={threshold}")
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
 
 
@@ -1095,3 +1094,197 @@ def get_metric(identifier, y_true, y_pred, loss=None):
         metric_obj = MeanMetricWrapper(metric_obj, name=name)
     metric_obj.name = name
     return metric_obj
+
+
+# -- score metrics over (batch, classes) arrays: FBetaScore / F1Score and R2Score, with Keras
+# 3's definitions:
+#     precision = TP / (TP + FP + ε),  recall = TP / (TP + FN + ε)
+#     F_β = (1 + β²) · precision · recall / (β² · precision + recall + ε)
+#     R² = 1 - Σ(y - ŷ)² / Σ(y - ȳ)²  (per output, then averaged)
+# Their state Variables are made on the first update, when the number of classes is known.
+_SCORE_EPS = 1e-7  # Keras's backend.epsilon()
+
+
+def _score_array(x, dtype) -> np.ndarray:
+    return (as_array(x) if isinstance(x, Tensor) else np.asarray(x)).astype(dtype)
+
+
+def _two_d(name, y_true, y_pred):
+    if y_true.ndim != 2 or y_pred.ndim != 2:
+        raise ValueError(f"{name} expects 2D inputs with shape (batch_size, output_dim). "
+                         f"Received input shapes: y_pred.shape={y_pred.shape} and "
+                         f"y_true.shape={y_true.shape}.")
+
+
+class FBetaScore(Metric):
+    """F-beta score of one-hot (or multi-label) targets and scores.
+
+    Args:
+        average: None (one score per class), 'micro' (counts pooled over classes),
+            'macro' (mean of the class scores) or 'weighted' (weighted by class support).
+        beta: the weight of recall against precision (a positive float, default 1.0).
+        threshold: a score above it is a positive prediction; None takes each sample's
+            highest score.
+    """
+
+    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score",
+                 dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self._direction = "up"
+        if average not in (None, "micro", "macro", "weighted"):
+            raise ValueError("Invalid `average` argument value. Expected one of: {None, "
+                             f"'micro', 'macro', 'weighted'}}. Received: average={average}")
+        if not isinstance(beta, float) or beta <= 0.0:
+            raise ValueError("Invalid `beta` argument value. It should be a Python float > 0. "
+                             f"Received: beta={beta!r}")
+        if threshold is not None and (not isinstance(threshold, float)
+                                      or not 0.0 < threshold <= 1.0):
+            raise ValueError("Invalid `threshold` argument value. It should be a Python float "
+                             f"with 0 < threshold <= 1. Received: threshold={threshold!r}")
+        self.average, self.beta, self.threshold = average, beta, threshold
+        self._built = False
+
+    def _build(self, classes):
+        shape = () if self.average == "micro" else (classes,)
+        self.true_positives = self.add_variable(shape, name="true_positives")
+        self.false_positives = self.add_variable(shape, name="false_positives")
+        self.false_negatives = self.add_variable(shape, name="false_negatives")
+        self.intermediate_weights = self.add_variable((classes,), name="intermediate_weights")
+        self._built = True
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _score_array(y_true, self.dtype), _score_array(y_pred, self.dtype)
+        _two_d(type(self).__name__, y_true, y_pred)
+        if not self._built:
+            self._build(y_pred.shape[-1])
+        if self.threshold is None:
+            top = y_pred.max(axis=-1, keepdims=True)
+            pred = (y_pred >= top) & (np.abs(y_pred) > 1e-9)
+        else:
+            pred = y_pred > self.threshold
+        pred = pred.astype(self.dtype)
+        w = None if sample_weight is None else \
+            _score_array(sample_weight, self.dtype).reshape(-1, 1)
+        axis = None if self.average == "micro" else 0
+
+        def total(v):
+            return (v if w is None else v * w).sum(axis=axis)
+
+        self.true_positives.assign_add(total(pred * y_true))
+        self.false_positives.assign_add(total(pred * (1 - y_true)))
+        self.false_negatives.assign_add(total((1 - pred) * y_true))
+        self.intermediate_weights.assign_add((y_true if w is None else y_true * w).sum(axis=0))
+
+    def result(self):
+        if not self._built:
+            return self._scalar(0.0)
+        tp = as_array(self.true_positives).astype(np.float64)
+        precision = tp / (tp + as_array(self.false_positives) + _SCORE_EPS)
+        recall = tp / (tp + as_array(self.false_negatives) + _SCORE_EPS)
+        b2 = self.beta ** 2
+        score = (1 + b2) * precision * recall / (b2 * precision + recall + _SCORE_EPS)
+        if self.average == "weighted":
+            weights = as_array(self.intermediate_weights)
+            score = np.sum(score * weights / (weights.sum() + _SCORE_EPS))
+        elif self.average is not None:
+            score = np.mean(score)
+        return self._scalar(score)
+
+    def reset_state(self):
+        for v in self.variables:
+            v.assign(np.zeros(v.shape, v.dtype.as_numpy_dtype))
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "beta": self.beta,
+                "average": self.average, "threshold": self.threshold}
+
+
+class F1Score(FBetaScore):
+    """``FBetaScore`` with β = 1: the harmonic mean of precision and recall."""
+
+    def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name,
+                         dtype=dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["beta"]
+        return config
+
+
+class R2Score(Metric):
+    """The coefficient of determination per output, averaged 'uniform_average' (default),
+    'variance_weighted_average', or not (None); ``num_regressors`` > 0 gives the adjusted
+    R²."""
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0,
+                 name="r2_score", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self._direction = "up"
+        if class_aggregation not in (None, "uniform_average", "variance_weighted_average"):
+            raise ValueError("Invalid value for argument `class_aggregation`. Expected one of "
+                             "(None, 'uniform_average', 'variance_weighted_average'). "
+                             f"Received: class_aggregation={class_aggregation}")
+        if num_regressors < 0:
+            raise ValueError("Invalid value for argument `num_regressors`. Expected a value "
+                             f">= 0. Received: num_regressors={num_regressors}")
+        self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
+        self.num_samples = self.add_variable((), name="num_samples")
+        self._built = False
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _score_array(y_true, self.dtype), _score_array(y_pred, self.dtype)
+        if y_true.ndim == y_pred.ndim - 1:
+            y_true = y_true[..., None]
+        elif y_pred.ndim == y_true.ndim - 1:
+            y_pred = y_pred[..., None]
+        _two_d("R2Score", y_true, y_pred)
+        if not self._built:
+            n = y_pred.shape[-1]
+            self.squared_sum = self.add_variable((n,), name="squared_sum")
+            self.sum = self.add_variable((n,), name="sum")
+            self.total_mse = self.add_variable((n,), name="residual")
+            self.count = self.add_variable((n,), name="count")
+            self._built = True
+        w = np.ones((), self.dtype) if sample_weight is None else _score_array(sample_weight,
+                                                                      self.dtype)
+        if w.ndim == 1:
+            w = w[:, None]
+        w = np.broadcast_to(w, y_true.shape)
+        self.sum.assign_add((y_true * w).sum(axis=0))
+        self.squared_sum.assign_add((y_true * y_true * w).sum(axis=0))
+        self.total_mse.assign_add(((y_true - y_pred) ** 2 * w).sum(axis=0))
+        self.count.assign_add(w.sum(axis=0))
+        self.num_samples.assign_add(np.asarray(y_true.size, self.dtype))
+
+    def result(self):
+        if not self._built:
+            return self._scalar(0.0)
+        s, count = as_array(self.sum).astype(np.float64), as_array(self.count)
+        total = as_array(self.squared_sum) - s * (s / count)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = 1 - as_array(self.total_mse) / total
+        raw = np.where(np.isinf(raw), 0.0, raw)
+        if self.class_aggregation == "uniform_average":
+            score = raw.mean()
+        elif self.class_aggregation == "variance_weighted_average":
+            score = np.sum(total * raw) / np.sum(total)
+        else:
+            score = raw
+        n, p = float(as_array(self.num_samples)), self.num_regressors
+        if p:
+            if p >= n - 1:
+                warnings.warn("Adjusted R2 score needs more data points than predictors + 1; "
+                              "falling back to the standard R2 score.", stacklevel=2)
+            else:
+                score = 1 - (1 - score) * (n - 1) / (n - p - 1)
+        return self._scalar(score)
+
+    def reset_state(self):
+        for v in self.variables:
+            v.assign(np.zeros(v.shape, v.dtype.as_numpy_dtype))
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype,
+                "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}

@@ -19,6 +19,8 @@ import numpy as np
 
 from ember import dtypes as _dtypes
 from ember import ops as _ops
+from ember.ops import composite as _composite
+from ember.ops import special as _special
 from ember.tensor import Tensor, as_array
 from ember.tensor import convert_to_tensor as _to_tensor
 
@@ -173,6 +175,7 @@ cos = _unary_float(_ops.cos, "cos")
 tan = _unary_float(_ops.tan, "tan")
 tanh = _unary_float(_ops.tanh, "tanh")
 reciprocal = _unary_float(_ops.reciprocal, "reciprocal")
+erf = _unary_float(_special.erf, "erf")
 
 
 def log2(x):
@@ -524,25 +527,15 @@ def swapaxes(x, axis1, axis2):
     return _ops.transpose(x, perm)
 
 
-def _index_along(x, index, axis):
-    key = [builtins.slice(None)] * x.ndim
-    key[axis] = np.asarray(index)
-    return x[tuple(key)]
-
-
 def roll(x, shift, axis=None):
     x = convert_to_tensor(x)
-    if axis is None:
-        return _ops.reshape(roll(_ops.reshape(x, [-1]), shift, 0), x.shape)
-    n = x.shape[axis]
-    return _index_along(x, (np.arange(n) - shift) % n, axis)
+    if axis is None:  # Keras rolls the flattened tensor, then restores the shape
+        return _ops.reshape(_composite.roll(_ops.reshape(x, [-1]), shift, 0), x.shape)
+    return _composite.roll(x, shift, axis)
 
 
 def repeat(x, repeats, axis=None):
-    x = convert_to_tensor(x)
-    if axis is None:
-        x, axis = _ops.reshape(x, [-1]), 0
-    return _index_along(x, np.repeat(np.arange(x.shape[axis]), repeats), axis)
+    return _composite.repeat(convert_to_tensor(x), repeats, axis)
 
 
 def take(x, indices, axis=None):

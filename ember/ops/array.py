@@ -340,7 +340,8 @@ def getitem(x, key):
     except IndexError as e:
         raise InvalidArgumentError(f"slicing a tensor of shape {tuple(x.shape)} with {key!r}: "
                                    f"{e}") from None
-    value = np.asarray(value)
+    # One element of a string tensor comes out as bytes; keep it an object (string) array.
+    value = np.asarray(value, dtype=object if x._value.dtype == object else None)
     basic = _is_basic(key)
     if basic:
         value = _view(x, value)
@@ -531,5 +532,21 @@ def unique(x, out_idx=None, name=None):
     order = np.argsort(first)
     rank_of = np.empty_like(order)
     rank_of[order] = np.arange(len(order))
-    return Tensor._wrap(vals[order]), Tensor._wrap(rank_of[inv].astype(np.int32))
+    return UniqueResult(Tensor._wrap(vals[order]),
+                        Tensor._wrap(rank_of[inv].reshape(-1).astype(np.int32)))
+
+
+class UniqueResult(tuple):
+    """``tf.unique``'s (y, idx) pair, readable by position or by name."""
+
+    def __new__(cls, y, idx):
+        return super().__new__(cls, (y, idx))
+
+    @property
+    def y(self):
+        return self[0]
+
+    @property
+    def idx(self):
+        return self[1]
 

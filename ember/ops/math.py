@@ -40,6 +40,14 @@ __all__ = [
 def _as(value, ref: Tensor, op: str) -> Tensor:
     """Converts a non-tensor operand to ``ref``'s dtype, refusing lossy float->int."""
     dt = ref._value.dtype
+    if dt.kind == "O":
+        # Next to a string tensor, str and NumPy strings become bytes, as tf.constant
+        # stores them (so ``t == 'cat'`` and ``parts[-2] == class_names`` compare equal).
+        other = value if isinstance(value, Tensor) else convert_to_tensor(value)
+        if other._value.dtype.kind != "O":
+            raise InvalidArgumentError(f"{op}: cannot combine a {other.dtype.name} value with "
+                                       "a tensor of dtype string.")
+        return other
     if isinstance(value, (float, int, builtins.bool)) and not isinstance(value, np.generic):
         if dt.kind in "iu" and isinstance(value, float) and not value.is_integer():
             raise InvalidArgumentError(

@@ -31,6 +31,23 @@ def _variable_getitem(self, key):
     return t
 
 
+class _CallableValue(Tensor):
+    """A Variable's value read through ``.value``: a tensor that also answers ``()``."""
+
+    __slots__ = ()
+
+    def __call__(self):
+        return self
+
+
+def _value(self):
+    """The current value as a tensor snapshot. Keras 3 reads it as a property
+    (``self.true_positives.value``), TF as a method (``v.value()``): both work."""
+    t = array.identity(self)
+    t.__class__ = _CallableValue
+    return t
+
+
 def _swap(fn):
     """The reflected operator: ``other - self`` for ``__rsub__``."""
     def reflected(self, other):
@@ -71,7 +88,7 @@ def bind() -> None:
     # A read is a snapshot (an Identity op), so later in-place updates do not show in it.
     Variable.__getitem__ = _variable_getitem
     Variable.read_value = array.identity
-    Variable.value = array.identity
+    Variable.value = property(_value, doc=_value.__doc__)
 
 
 bind()

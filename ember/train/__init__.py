@@ -10,4 +10,6 @@ from ember.train.checkpoint import (  # noqa: F401
     CheckpointManager,
     get_checkpoint_state,
     latest_checkpoint,
+    list_variables,
+    load_variable,
 )

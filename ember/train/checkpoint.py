@@ -47,6 +47,11 @@ def _is_layer(obj):
     return isinstance(obj, Layer)
 
 
+def _is_module(obj):
+    from ember.module import Module
+    return isinstance(obj, Module) and not _is_layer(obj)
+
+
 def _arrays_of(name, obj, out):
     """Adds ``{key: array}`` for ``obj``'s state under ``name``."""
     if isinstance(obj, Checkpoint):
@@ -58,7 +63,8 @@ def _arrays_of(name, obj, out):
             for i, v in enumerate(variables):
                 out[f"{name}/{path}/vars/{i}" if path else f"{name}/vars/{i}"] = \
                     np.array(as_array(v))
-    elif _is_optimizer(obj):
+    elif _is_optimizer(obj) or _is_module(obj):
+        # A tf.Module's state is its ``variables``, in their deterministic order.
         for i, v in enumerate(obj.variables):
             out[f"{name}/vars/{i}"] = np.array(as_array(v))
     elif isinstance(obj, Variable):
@@ -108,10 +114,10 @@ class Checkpoint:
             objects["root"] = root
         for name, obj in objects.items():
             if not (isinstance(obj, (Checkpoint, Variable)) or _is_layer(obj)
-                    or _is_optimizer(obj)):
+                    or _is_optimizer(obj) or _is_module(obj)):
                 raise CheckpointError(f"Checkpoint: cannot track '{name}' "
                                       f"({type(obj).__name__}); it tracks layers, models, "
-                                      "optimizers, Variables and Checkpoints.")
+                                      "optimizers, tf.Modules, Variables and Checkpoints.")
         self._objects = objects
         self.save_counter = Variable(np.array(0, dtype=np.int64), trainable=False,
                                      name="save_counter")
@@ -166,14 +172,8 @@ class Checkpoint:
         if save_path is None:
             return CheckpointLoadStatus(None, [], [])
         save_path = os.fspath(save_path)
-        data = save_path + ".npz"
-        if not os.path.exists(data):
-            raise CheckpointError(f"No checkpoint at {save_path} (expected {data}).")
-        from ember.keras.saving.safe_read import ModelFileError, read_npz
-        try:
-            stored = read_npz(data, data)
-        except ModelFileError as e:
-            raise CheckpointError(str(e)) from None
+        stored = _read_checkpoint(save_path)
+        data = save_path + ".npz"  # named in errors
         plan, deferred = [], []
         used = {"save_counter"}
         for name, obj in self._objects.items():
@@ -218,6 +218,8 @@ class Checkpoint:
 def _targets(name, obj):
     if isinstance(obj, Variable):
         return {name: obj}
+    if _is_module(obj):
+        return {f"{name}/vars/{i}": v for i, v in enumerate(obj.variables)}
     from ember.keras.saving import state_tree
     out = {}
     for path, _, variables in state_tree.entries(obj, include_optimizer=False):
@@ -257,6 +259,32 @@ def _defer(optimizer, slots, data, name):
         del optimizer.build  # back to the class's method
 
     optimizer.build = build
+
+
+def list_variables(ckpt_dir_or_file):
+    """(key, shape) of every value in a checkpoint (a path as ``save`` returns, or a
+    folder, whose latest checkpoint is read), sorted by key, as ``tf.train.list_variables``
+    lists them (the keys are Ember's, not TensorFlow's)."""
+    path = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        latest = latest_checkpoint(path)
+        if latest is None:
+            raise CheckpointError(f"No checkpoint found in folder {path}.")
+        path = latest
+    stored = _read_checkpoint(path)
+    return [(k, list(stored[k].shape)) for k in sorted(stored)]
+
+
+def load_variable(ckpt_dir_or_file, name):
+    """The stored value of ``name`` (a key from ``list_variables``) as a NumPy array."""
+    path = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        path = latest_checkpoint(path) or path
+    from ember.keras.saving.safe_read import read_npz
+    stored = read_npz(path + ".npz", path + ".npz")
+    if name not in stored:
+        raise CheckpointError(f"Checkpoint {path} has no value '{name}'.")
+    return stored[name]
 
 
 def _write_state(directory, latest, paths):
@@ -353,3 +381,15 @@ class CheckpointManager:
             self._checkpoint.restore(self.latest_checkpoint)
             return self.latest_checkpoint
         return None
+
+
+def _read_checkpoint(path: str) -> dict:
+    """The arrays saved at ``path`` (its ``.npz``), read without pickle."""
+    data = path + ".npz"
+    if not os.path.exists(data):
+        raise CheckpointError(f"No checkpoint at {path} (expected {data}).")
+    from ember.keras.saving.safe_read import ModelFileError, read_npz
+    try:
+        return read_npz(data, data)
+    except ModelFileError as e:
+        raise CheckpointError(str(e)) from None

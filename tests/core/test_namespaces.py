@@ -20,7 +20,8 @@ TF_MATH = {
     "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_std", "reduce_sum",
     "reduce_variance", "round", "rsqrt", "selu", "sigmoid", "sign", "sin", "softmax",
     "softplus", "softsign", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
-    "top_k", "truediv", "real", "imag", "conj", "angle",
+    "top_k", "truediv", "real", "imag", "conj", "angle", "erf", "erfc", "divide_no_nan",
+    "log_softmax",
 }
 TF_MATH |= {  # segment reductions and bincount (tfops)
     "bincount", "segment_max", "segment_mean", "segment_min", "segment_prod", "segment_sum",

@@ -121,3 +121,21 @@ def test_op_seed_without_global_seed_is_reproducible_across_runs():
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env=env, check=True).stdout for _ in range(2)]
     assert runs[0] == runs[1] and runs[0].startswith("[")
+
+
+def test_stateless_ops_depend_on_their_seed_alone():
+    # The data augmentation tutorial's stateless path: stateless_split, then seeded ops.
+    import ember as tf
+    seed = tf.random.experimental.stateless_split((1, 2), num=1)[0, :]
+    assert seed.shape == (2,) and seed.dtype == tf.int32  # the seed's dtype, as TF
+    a = tf.random.stateless_uniform([4], seed=seed)
+    tf.random.uniform([10])  # the global stream does not matter
+    b = tf.random.stateless_uniform([4], seed=seed)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert not np.array_equal(a.numpy(), tf.random.stateless_uniform([4], seed=(1, 3)).numpy())
+    ints = tf.random.stateless_uniform([50], seed=(1, 2), minval=0, maxval=10, dtype=tf.int32)
+    assert ints.dtype == tf.int32 and ints.numpy().min() >= 0 and ints.numpy().max() < 10
+    z = tf.random.stateless_normal([2000], seed=(5, 6), mean=1.0, stddev=2.0).numpy()
+    assert abs(z.mean() - 1) < 0.2 and abs(z.std() - 2) < 0.2
+    with pytest.raises(ValueError, match="shape \\[2\\]"):
+        tf.random.stateless_uniform([2], seed=3)

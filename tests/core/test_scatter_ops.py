@@ -90,3 +90,11 @@ def test_bad_indices_and_updates_name_the_argument():
         tf.tensor_scatter_nd_update(tf.constant(T), [[1]], [9])
     with pytest.raises(tf.errors.InvalidArgumentError, match="does not index"):
         tf.gather_nd(tf.constant(T), [[-1]])
+
+
+def test_unique_result_reads_by_position_and_by_name():
+    # (sweep) tf.unique's result is a named pair, as course code reads `.y` and `.idx`.
+    result = tf.unique(tf.constant([1, 1, 2, 1, 3]))
+    y, idx = result
+    assert result.y.numpy().tolist() == [1, 2, 3] == y.numpy().tolist()
+    assert result.idx.numpy().tolist() == [0, 0, 1, 0, 2] == idx.numpy().tolist()

@@ -277,3 +277,22 @@ def test_convert_to_tensor():
     assert tf.convert_to_tensor([1, 2], dtype=tf.float32).dtype == tf.float32
     with pytest.raises(tf.errors.InvalidArgumentError, match="tf.cast"):
         tf.convert_to_tensor(tf.constant([1, 2]), dtype=tf.float32)
+
+
+def test_string_tensors_compare_with_python_and_numpy_strings():
+    # The load-images tutorial's label: ``parts[-2] == class_names``.
+    parts = tf.strings.split(tf.constant("/data/roses/1.jpg"), "/")
+    assert parts[-2].dtype == tf.string
+    np.testing.assert_array_equal((parts[-2] == np.array(["daisy", "roses"])).numpy(),
+                                  [False, True])
+    np.testing.assert_array_equal((tf.constant(["x", "y"]) == "x").numpy(), [True, False])
+    np.testing.assert_array_equal((tf.constant(["x"]) != "x").numpy(), [False])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="string"):
+        tf.constant(["x"]) == 1  # noqa: B015
+
+
+def test_float_and_int_of_a_one_element_tensor_of_any_rank():
+    prob = tf.nn.sigmoid(tf.constant([[0.0]]))
+    assert "%.1f" % (100 * prob) == "50.0" and int(tf.constant([3])) == 3
+    with pytest.raises(TypeError, match="one element"):
+        float(tf.constant([1.0, 2.0]))

@@ -107,3 +107,40 @@ def test_augmentation_in_a_model_runs_in_fit_not_in_predict():
     x, y = imgs(16, 8, 8, 1), _rng.integers(0, 2, 16)
     model.fit(x, y, epochs=1, verbose=0)
     np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_resizing_layer_matches_tf_image_resize_and_crops_to_aspect():
+    # The data augmentation tutorial's first layer: Resizing(IMG_SIZE, IMG_SIZE).
+    import ember as tf
+    from ember.keras import layers as L
+
+    images = np.random.default_rng(0).uniform(0, 255, (2, 40, 30, 3)).astype("float32")
+    out = L.Resizing(20, 10)(images)
+    np.testing.assert_allclose(out.numpy(), tf.image.resize(images, (20, 10)).numpy())
+    crop = L.Resizing(10, 10, crop_to_aspect_ratio=True)(images)
+    np.testing.assert_allclose(crop.numpy(),
+                               tf.image.resize(images[:, 5:35], (10, 10)).numpy(), rtol=1e-6)
+    uint8 = L.Resizing(8, 8, interpolation="nearest")(images.astype("uint8"))
+    assert uint8.dtype == tf.float32 and uint8.shape == (2, 8, 8, 3)
+    assert L.Resizing(8, 6).compute_output_shape((None, 40, 30, 3)) == (None, 8, 6, 3)
+    with pytest.raises(ValueError, match="interpolation"):
+        L.Resizing(8, 8, interpolation="lanczos7")
+
+
+def test_center_crop_and_random_crop():
+    from ember.keras import layers as L
+    x = np.arange(2 * 6 * 8 * 3, dtype="float32").reshape(2, 6, 8, 3)
+    np.testing.assert_array_equal(L.CenterCrop(4, 4)(x).numpy(), x[:, 1:5, 2:6])
+    np.testing.assert_array_equal(L.CenterCrop(3, 5)(x[0]).numpy(), x[0, 1:4, 1:6])
+    assert L.CenterCrop(10, 10)(x).shape == (2, 10, 10, 3)  # smaller: resized, as Keras
+    assert L.CenterCrop(2, 2)(x.astype("uint8")).dtype == "float32"
+    crop = L.RandomCrop(4, 4, seed=1)
+    out = crop(x, training=True).numpy()
+    assert out.shape == (2, 4, 4, 3)
+    found = [(t, lf) for t in range(3) for lf in range(5)
+             if np.array_equal(out, x[:, t:t + 4, lf:lf + 4])]
+    assert len(found) == 1  # one window of the input, the same for the whole batch
+    assert crop(x, training=False).shape == (2, 4, 4, 3)
+    model = tf.keras.Sequential([tf.keras.Input((6, 8, 3)), L.RandomCrop(4, 4),
+                                 L.Flatten(), L.Dense(2)])
+    assert model(x, training=True).shape == model(x).shape == (2, 2)

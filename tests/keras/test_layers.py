@@ -294,3 +294,30 @@ def test_weights_follow_lists_and_dicts_changed_after_first_use():
 def test_dense_given_a_dict_says_what_it_expects():
     with pytest.raises(TypeError, match="expects one tensor"):
         layers.Dense(2)({"a": np.ones((1, 3), np.float32)})
+
+
+def test_one_dimensional_upsampling_padding_and_cropping_match_keras():
+    from ember.keras import layers as L
+    x = np.arange(24, dtype="float32").reshape(2, 4, 3)
+    np.testing.assert_array_equal(L.UpSampling1D(2)(x).numpy(), np.repeat(x, 2, axis=1))
+    np.testing.assert_array_equal(L.ZeroPadding1D((1, 2))(x).numpy(),
+                                  np.pad(x, [(0, 0), (1, 2), (0, 0)]))
+    np.testing.assert_array_equal(L.Cropping1D(1)(x).numpy(), x[:, 1:3])
+    assert L.Cropping1D((1, 2)).compute_output_shape((None, None, 3)) == (None, None, 3)
+    assert L.ZeroPadding1D(1).compute_output_shape((None, 4, 3)) == (None, 6, 3)
+    with pytest.raises(ValueError, match="padding"):
+        L.ZeroPadding1D((1, -1))
+
+
+def test_prelu_matches_keras_and_learns_its_slope():
+    from ember import keras
+    from ember.keras import layers as L
+    x = np.array([[[-2., 1.], [3., -4.]]], "float32")
+    layer = L.PReLU(alpha_initializer=keras.initializers.Constant(0.25), shared_axes=[1])
+    np.testing.assert_allclose(layer(x).numpy(), [[[-0.5, 1.0], [3.0, -1.0]]])
+    assert [tuple(w.shape) for w in layer.weights] == [(1, 2)]
+    assert L.PReLU()(x).numpy().tolist() == [[[0.0, 1.0], [3.0, 0.0]]]
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(layer(x))
+    np.testing.assert_allclose(tape.gradient(y, layer.alpha).numpy(), [[-2.0, -4.0]])
+    assert layer.get_config()["shared_axes"] == [1]

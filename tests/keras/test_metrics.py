@@ -83,8 +83,17 @@ def test_accuracies_with_sample_weight():
     m = metrics.Accuracy()
     m.update_state([[1], [2], [3], [4]], [[0], [2], [3], [4]])
     assert value(m) == pytest.approx(0.75) and m.name == "accuracy"
-    with pytest.raises(ValueError, match="threshold"):
-        metrics.BinaryAccuracy(threshold=1.5)
+
+
+def test_binary_accuracy_on_logits_with_threshold_zero():
+    # TF's text classification tutorial: BinaryAccuracy(threshold=0.0) on logits; Keras 3
+    # accepts any threshold.
+    m = metrics.BinaryAccuracy(threshold=0.0)
+    m.update_state([1, 0, 1, 0], [[2.5], [-0.3], [-0.1], [0.7]])
+    assert value(m) == pytest.approx(0.5)
+    m = metrics.BinaryAccuracy(threshold=1.5)
+    m.update_state([1, 0], [[2.0], [1.2]])
+    assert value(m) == pytest.approx(1.0)
 
 
 def test_binary_accuracy_multilabel():

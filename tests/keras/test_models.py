@@ -226,3 +226,18 @@ def test_py_dataset_warns_that_workers_are_ignored():
         warnings.simplefilter("error")
         Batches()
     assert tf.keras.utils.Sequence is tf.keras.utils.PyDataset
+
+
+def test_subclass_calling_super_init_with_self_as_keras_2_allowed():
+    # TF's text generation tutorial: ``super().__init__(self)``.
+    class Tiny(tf.keras.Model):
+        def __init__(self):
+            super().__init__(self)
+            self.d = layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    assert Tiny()(np.ones((1, 3), "float32")).shape == (1, 2)
+    with pytest.raises(TypeError, match="unexpected arguments"):
+        tf.keras.Model(3)

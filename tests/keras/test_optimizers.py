@@ -657,3 +657,11 @@ def test_no_warnings_on_a_plain_step():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         optimizers.Adam().apply_gradients([(GRADS[0], w)])
+
+
+def test_legacy_namespace_gives_the_current_optimizers():
+    # Keras 2 notebooks: tf.keras.optimizers.legacy.Adam(learning_rate=...).
+    import ember as tf
+    opt = tf.keras.optimizers.legacy.Adam(learning_rate=0.01)
+    assert isinstance(opt, tf.keras.optimizers.Adam)
+    assert tf.keras.optimizers.legacy.SGD is tf.keras.optimizers.SGD

@@ -540,3 +540,11 @@ def test_recurrent_dropout_per_step_path_trains(cls):
         loss = tf.reduce_sum(layer(x, training=True))
     assert all(np.isfinite(g.numpy()).all() for g in tape.gradient(loss, layer.trainable_weights))
     np.testing.assert_array_equal(layer(x).numpy(), layer(x).numpy())
+
+
+def test_get_initial_state_takes_the_input_batch_as_keras_2_did():
+    gru = keras.layers.GRU(4, return_state=True)
+    x = np.zeros((3, 5, 2), "float32")
+    states = gru.get_initial_state(tf.constant(x))
+    assert [tuple(s.shape) for s in states] == [(3, 4)]
+    assert [tuple(s.shape) for s in gru.get_initial_state(3)] == [(3, 4)]

@@ -310,3 +310,17 @@ def test_text_vectorization_matches_keras(kwargs):
     assert ours.get_vocabulary() == [str(t) for t in theirs.get_vocabulary()]
     probe = ["quick zebra fox fox", "an unknown dog", "A"]
     np.testing.assert_allclose(ours(probe).numpy(), np.asarray(theirs(probe)), rtol=1e-6)
+
+
+def test_string_lookup_maps_ragged_characters_both_ways():
+    # TF's text generation tutorial: unicode_split -> StringLookup -> invert -> reduce_join.
+    chars = tf.strings.unicode_split(["abcdefg", "xyz"], input_encoding="UTF-8")
+    ids_from_chars = StringLookup(vocabulary=list("abcdefg"), mask_token=None)
+    ids = ids_from_chars(chars)
+    assert ids.to_list() == [[1, 2, 3, 4, 5, 6, 7], [0, 0, 0]]
+    chars_from_ids = StringLookup(vocabulary=ids_from_chars.get_vocabulary(), invert=True,
+                                  mask_token=None)
+    back = chars_from_ids(ids)
+    joined = tf.strings.reduce_join(back, axis=-1).numpy().tolist()
+    assert joined == [b"abcdefg", b"[UNK][UNK][UNK]"]
+    assert ids.to_tensor().shape == (2, 7)

@@ -75,5 +75,5 @@ def test_ragged_constant_basics_and_sparse_refused():
         tf.ragged.constant([[[1]]])
     with pytest.raises(TypeError, match="to_tensor"):
         r + 1
-    with pytest.raises(AttributeError, match="tf.sparse.SparseTensor is not supported"):
-        tf.sparse.SparseTensor  # noqa: B018
+    with pytest.raises(AttributeError, match="tf.sparse.sparse_dense_matmul is not supported"):
+        tf.sparse.sparse_dense_matmul  # noqa: B018

@@ -27,7 +27,10 @@ class ActivityRegularization(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "l1": self.l1, "l2": self.l2}
+        # As Keras 3: the regularizer is rebuilt from l1/l2, so it is not listed itself.
+        config = super().get_config()
+        config.pop("activity_regularizer", None)
+        return {**config, "l1": self.l1, "l2": self.l2}
 
 
 class UnitNormalization(Layer):

@@ -17,6 +17,7 @@ input's mask as ``mask=`` to a ``call`` that takes one, and attaches
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 import weakref
@@ -144,6 +145,25 @@ class InputSpec:
 _UNSET = object()
 
 
+def _plain(value):
+    """NumPy scalars (also inside tuples and lists) as Python numbers."""
+    if isinstance(value, np.generic) and not isinstance(value, (np.str_, np.bytes_)):
+        return value.item()
+    if type(value) in (tuple, list):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
+def _plain_arguments(init):
+    """``init`` receiving Python numbers where the caller passed NumPy scalars: course code
+    sizes layers with NumPy (``Dense(np.max(y) + 1)``), which Keras 2 accepted; every
+    check and config then sees plain ints and floats."""
+    @functools.wraps(init)
+    def wrapped(self, *args, **kwargs):
+        return init(self, *map(_plain, args), **{k: _plain(v) for k, v in kwargs.items()})
+    return wrapped
+
+
 class Layer:
     """Base class of every layer: ``__init__`` stores settings, ``build`` makes weights,
     ``call`` computes outputs from inputs.
@@ -154,6 +174,11 @@ class Layer:
         dtype: the dtype of the weights and computations (default float32).
         input_shape / input_dim: for the first layer of a Sequential model.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _plain_arguments(cls.__init__)
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
                  autocast: bool = True, input_shape: tuple | int | None = None,

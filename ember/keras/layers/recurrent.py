@@ -545,7 +545,12 @@ class RNN(Layer):
     reset_state = reset_states
 
     def get_initial_state(self, batch_size):
-        """Zero states (or the cell's own ``get_initial_state``) for ``batch_size`` sequences."""
+        """Zero states (or the cell's own ``get_initial_state``) for ``batch_size`` sequences.
+
+        Keras 2 code passes the input batch instead (``self.gru.get_initial_state(x)``, as
+        TF's text generation tutorial does): its first dimension is the batch size."""
+        if hasattr(batch_size, "shape") and len(batch_size.shape) >= 1:
+            batch_size = int(batch_size.shape[0])
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is not None:
             states = fn(batch_size=batch_size)

@@ -110,16 +110,21 @@ class Node:
 
     @property
     def input_tensors(self) -> list:
-        """The KerasTensors this call reads: in its inputs and its keyword arguments (e.g.
-        ``mask=``)."""
-        return [t for t in nest.flatten(self.inputs) + nest.flatten(self.kwargs)
-                if isinstance(t, KerasTensor)]
+        """The KerasTensors this call reads: in its inputs, its other positional arguments
+        (``layer(targets, logits)``) and its keyword arguments (e.g. ``mask=``)."""
+        return [t for t in nest.flatten(self.inputs) + nest.flatten(list(self.args))
+                + nest.flatten(self.kwargs) if isinstance(t, KerasTensor)]
 
 
 _DUMMY_BATCH = 2
 # Unknown non-batch axes (a sequence's time axis) are probed twice, with these two sizes: an
-# output axis whose size follows them is unknown too (None), as Keras infers it.
-_DUMMY_SIZES = (2, 3)
+# output axis whose size follows them is unknown too (None), as Keras infers it. They are
+# far enough apart that pooling by 2, 3, 4 or 8 keeps them apart (2 and 3 both pool to 1),
+# and large enough for a small valid convolution.
+_DUMMY_SIZES = (12, 20)
+# Sizes tried next when a layer refuses the first probe (a stack of convolutions and
+# poolings on a time axis or on images of unknown size).
+_LARGER_SIZES = ((48, 80), (256, 384))
 
 
 def _dummy_shape(shape, fill: int) -> tuple:
@@ -179,6 +184,8 @@ def _probe_call(operation, inputs, args, kwargs, fill):
         lambda t: _dummy(t, fill) if isinstance(t, KerasTensor) else t, inputs)
     kw = nest.map_structure(lambda t: _dummy(t, fill) if isinstance(t, KerasTensor) else t,
                             dict(kwargs))
+    args = nest.map_structure(lambda t: _dummy(t, fill) if isinstance(t, KerasTensor) else t,
+                              list(args))
     if not isinstance(operation, Operation):
         kw.setdefault("training", False)
     return operation(concrete, *args, **kw)
@@ -189,23 +196,33 @@ def trace(operation, inputs, args, kwargs):
     records a Node; returns KerasTensors shaped like its outputs."""
     shapes = nest.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t,
                                 inputs)
-    symbolic_inputs = [t for t in nest.flatten([inputs, kwargs]) if isinstance(t, KerasTensor)]
+    symbolic_inputs = [t for t in nest.flatten([inputs, list(args), kwargs])
+                       if isinstance(t, KerasTensor)]
     batch_known = bool(symbolic_inputs) and all(
         t.shape and t.shape[0] is not None for t in symbolic_inputs)
     varying = any(None in tuple(t.shape)[1:] for t in symbolic_inputs)
     saved = list(RECORDING)
     RECORDING.clear()  # the shape probe must not be recorded by a tape
+    tries = (_DUMMY_SIZES,) + (_LARGER_SIZES if varying else ())
+    error = None
     try:
-        out = _run_probe(operation, inputs, args, kwargs, _DUMMY_SIZES[0])
-        # A second probe with other sizes for the unknown axes tells which output axes
-        # follow them (a stateful RNN's probes leave its states alone).
-        other = (_run_probe(operation, inputs, args, kwargs, _DUMMY_SIZES[1])
-                 if varying else None)
-    except Exception as e:
-        raise type(e)(f"Error in layer '{operation.name}' ({type(operation).__name__}) while "
-                      f"building the model on input shape {shapes}: {e}") from e
+        for sizes in tries:
+            try:
+                out = _run_probe(operation, inputs, args, kwargs, sizes[0])
+                # A second probe with other sizes for the unknown axes tells which output
+                # axes follow them (a stateful RNN's probes leave its states alone).
+                other = (_run_probe(operation, inputs, args, kwargs, sizes[1])
+                         if varying else None)
+                error = None
+                break
+            except Exception as e:
+                error = error or e  # the smallest probe's error explains best
     finally:
         RECORDING.extend(saved)
+    if error is not None:
+        raise type(error)(f"Error in layer '{operation.name}' ({type(operation).__name__}) "
+                          f"while building the model on input shape {shapes}: {error}") \
+            from error
     node = Node(operation, inputs, args, kwargs, None)
     flat = nest.flatten(out)
     flat_other = nest.flatten(other) if other is not None else [None] * len(flat)

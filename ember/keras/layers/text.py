@@ -451,6 +451,12 @@ class _IndexLookup(Layer):
         return x  # strings and integer ids stay as they are; call converts them
 
     def __call__(self, inputs, *args, **kwargs):
+        from ember.ragged import RaggedTensor
+        if isinstance(inputs, RaggedTensor) and (self.output_mode == "int" or self.invert):
+            # The text generation tutorial looks up unicode_split's ragged characters: the
+            # lookup maps the values and keeps the rows.
+            out = self(inputs.values, *args, **kwargs)
+            return RaggedTensor.from_row_lengths(out, inputs.row_lengths())
         if not is_symbolic(inputs):
             return super().__call__(inputs, *args, **kwargs)
         # Traced on placeholder zeros (whatever dtype the model's Input declared), maybe

@@ -44,7 +44,8 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
 
 
 def _to_array(v, what):
-    """One array (or a structure of arrays) in NumPy form, floats as float32."""
+    """One array (or a structure of arrays) in NumPy form, floats as float32. Inputs (``x``)
+    may hold strings, for models that start with TextVectorization or StringLookup."""
     if v is None:
         return None
     if isinstance(v, dict):
@@ -62,7 +63,7 @@ def _to_array(v, what):
         except ValueError as e:
             raise ValueError(f"Could not convert `{what}` to an array: its nested lists have "
                              f"different lengths ({e}).") from None
-    if v.dtype.kind in "OUS":
+    if v.dtype.kind in "OUS" and not (what.startswith("x") and holds_text(v)):
         raise TypeError(f"`{what}` must hold numbers, but it has dtype {v.dtype} (strings or "
                         "Python objects). Convert it to a numeric array first.")
     if v.dtype == np.float64 or v.dtype == np.float16:
@@ -70,6 +71,14 @@ def _to_array(v, what):
     if v.ndim == 0:
         raise ValueError(f"`{what}` must have a batch dimension; received a scalar.")
     return v
+
+
+def holds_text(v) -> bool:
+    """Whether ``v`` (an array or tensor) holds strings."""
+    if isinstance(v, Tensor):
+        return v.dtype.name == "string"
+    v = np.asarray(v) if not isinstance(v, np.ndarray) else v
+    return v.dtype.kind in "US" or (v.size > 0 and isinstance(v.flat[0], (str, bytes)))
 
 
 def _take(v, idx):

@@ -7,6 +7,7 @@ from ember.keras.layers.input_layer import InputLayer
 from ember.keras.layers.layer import Layer
 from ember.keras.layers.symbolic import KerasTensor
 from ember.keras.models.model import Model
+from ember.keras.models.model_inputs import standardize_input
 
 
 class Functional(Model):
@@ -37,10 +38,12 @@ class Functional(Model):
         self._outputs_struct = outputs
         self._nodes = self._order_nodes(flat_in, flat_out)
         # Per node: whether it is a layer (told ``training``) or an Operation (not), and
-        # whether its keyword arguments hold KerasTensors (``mask=``) to replace on replay.
+        # whether its other arguments hold KerasTensors (``mask=``, a second positional
+        # tensor) to replace on replay.
         self._node_is_layer = [isinstance(node.layer, Layer) for node in self._nodes]
         self._node_symbolic_kwargs = [
             any(isinstance(v, KerasTensor) for v in nest.flatten(node.kwargs))
+            or any(isinstance(v, KerasTensor) for v in nest.flatten(list(node.args)))
             for node in self._nodes]
         operations, seen = [], set()
         for op in [t.node.layer for t in flat_in] + [node.layer for node in self._nodes]:
@@ -114,7 +117,7 @@ class Functional(Model):
                 raise ValueError(f"Model '{self.name}' expects a dict of inputs with keys "
                                  f"{sorted(self._inputs_struct)}.")
             for k, t in self._inputs_struct.items():
-                values[id(t)] = inputs[k]
+                values[id(t)] = standardize_input(inputs[k], t, self.name)
         else:
             flat_kt = nest.flatten(self._inputs_struct)
             if isinstance(inputs, dict):
@@ -124,7 +127,7 @@ class Functional(Model):
                 raise ValueError(f"Model '{self.name}' expects {len(flat_kt)} input(s), but it "
                                  f"received {len(given)} input tensors.")
             for t, v in zip(flat_kt, given):
-                values[id(t)] = v
+                values[id(t)] = standardize_input(v, t, self.name)
         def value(t):
             return values[id(t)] if isinstance(t, KerasTensor) else t
 
@@ -132,10 +135,12 @@ class Functional(Model):
                                                    self._node_symbolic_kwargs):
             args = nest.map_structure(value, node.inputs)
             kwargs = nest.map_structure(value, node.kwargs) if symbolic_kwargs else node.kwargs
+            node_args = nest.map_structure(value, list(node.args)) if symbolic_kwargs \
+                else node.args
             if is_layer and "training" not in kwargs:
                 # Passed down explicitly rather than left to the call context.
                 kwargs = {**kwargs, "training": training}
-            out = node.layer(args, *node.args, **kwargs)
+            out = node.layer(args, *node_args, **kwargs)
             for kt, v in zip(nest.flatten(node.outputs), nest.flatten(out)):
                 values[id(kt)] = v
         return nest.map_structure(lambda t: values[id(t)], self._outputs_struct)

@@ -31,7 +31,7 @@ from ember.keras.models.compiled import CompiledLoss, CompiledMetrics
 from ember.keras.models.summary import print_summary
 from ember.keras.saving import weights_file
 from ember.tape import GradientTape
-from ember.tensor import Tensor, as_array
+from ember.tensor import Tensor, as_array, convert_to_tensor
 
 
 @dataclasses.dataclass
@@ -80,9 +80,15 @@ class Model(Layer):
         dtype = kwargs.pop("dtype", None)
         layer_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in (
             "input_shape", "input_dim", "batch_input_shape", "autocast")}
+        if len(args) == 1 and args[0] is self:
+            # ``super().__init__(self)``: TF's text generation tutorial (written for Keras 2,
+            # which ignored the extra argument) still calls it so.
+            args = ()
         if args or kwargs:
-            raise TypeError(f"Model.__init__ got unexpected arguments: {args} {sorted(kwargs)}. "
-                            "For a functional model pass `inputs=` and `outputs=`.")
+            given = [type(a).__name__ for a in args]
+            raise TypeError(f"Model.__init__ got unexpected arguments: positional {given}, "
+                            f"keywords {sorted(kwargs)}. For a functional model pass "
+                            "`inputs=` and `outputs=`.")
         super().__init__(name=name, trainable=trainable, dtype=dtype, **layer_kwargs)
         self.optimizer = None
         self.stop_training = False
@@ -98,9 +104,19 @@ class Model(Layer):
             inputs = self.inputs or []
         except AttributeError:
             inputs = []
-        if not any(isinstance(t, KerasTensor) and t.dtype.name == "string" for t in inputs):
-            return super()._convert_inputs(x)
-        return self._text_or_numbers(x)
+        if any(isinstance(t, KerasTensor) and t.dtype.name == "string" for t in inputs):
+            return self._text_or_numbers(x)
+        if isinstance(x, np.ndarray) and data_mod.holds_text(x) or isinstance(
+                x, list) and isinstance(_first_leaf(x), (str, bytes)):
+            if inputs:
+                raise TypeError(f"Model '{self.name}' expects numeric input but received "
+                                "strings as `x`: convert the data to numbers first, or start "
+                                "the model with keras.Input(dtype='string') and a "
+                                "TextVectorization or StringLookup layer.")
+            # No Input yet (a Sequential whose first layer is TextVectorization or StringLookup,
+            # built by this call): text passes through as a string tensor; that layer decides.
+            return convert_to_tensor(np.asarray(x))
+        return super()._convert_inputs(x)
 
     def _text_or_numbers(self, x):
         if isinstance(x, dict):
@@ -421,7 +437,7 @@ class Model(Layer):
 
     def _build_from_example(self, x):
         shapes = nest.flatten(x)
-        if len(shapes) == 1:
+        if len(shapes) == 1 and not data_mod.holds_text(shapes[0]):
             self.build((None,) + tuple(np.shape(shapes[0])[1:]))
         else:
             self(x)
@@ -710,6 +726,12 @@ def _functional_subclass(cls, functional):
                                            {"__module__": cls.__module__,
                                             "__qualname__": cls.__qualname__})
     return _FUNCTIONAL_SUBCLASSES[cls]
+
+
+def _first_leaf(x):
+    while isinstance(x, list) and x:
+        x = x[0]
+    return x
 
 
 def _verbose(verbose):

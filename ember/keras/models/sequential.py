@@ -7,7 +7,9 @@ from ember.keras.layers.input_layer import InputLayer
 from ember.keras.layers.layer import Layer
 from ember.keras.layers.regularization import Dropout
 from ember.keras.layers.symbolic import KerasTensor
+from ember.keras.models.data import holds_text
 from ember.keras.models.model import Model
+from ember.keras.models.model_inputs import standardize_input
 from ember.tensor import Tensor, as_array
 
 
@@ -24,6 +26,7 @@ class Sequential(Model):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._layers = []
         self._input_batch_shape = None
+        self._input_dtype = None
         if layers is not None:
             if isinstance(layers, Layer):
                 layers = [layers]
@@ -41,6 +44,7 @@ class Sequential(Model):
                                  "Sequential model.")
             self._input_batch_shape = layer.batch_shape
             self._input_layer = layer  # its name and dtype (int ids, strings) are kept
+            self._input_dtype = layer.dtype
             if rebuild:
                 self._maybe_rebuild()
             return
@@ -69,6 +73,13 @@ class Sequential(Model):
             self._maybe_rebuild()
         return layer
 
+    def __call__(self, inputs, *args, **kwargs):
+        if not self.built and self._input_dtype is None and holds_text(inputs):
+            # Built from text (a first TextVectorization layer): a string input, as the
+            # dtype of the data Keras builds from.
+            self._input_dtype = "string"
+        return super().__call__(inputs, *args, **kwargs)
+
     def _maybe_rebuild(self):
         if self._input_batch_shape is not None and self._layers:
             self.build(self._input_batch_shape)
@@ -93,7 +104,7 @@ class Sequential(Model):
             self._input_kt = given.output
         elif getattr(self, "_input_kt", None) is None or self._input_kt.shape != input_shape:
             # A real Input, as Keras 3 makes: model.input can start a functional model.
-            self._input_kt = InputLayer(batch_shape=input_shape).output
+            self._input_kt = InputLayer(batch_shape=input_shape, dtype=self._input_dtype).output
         x = self._input_kt
         for layer in self._layers:
             x = layer(x)
@@ -105,7 +116,8 @@ class Sequential(Model):
     def call(self, inputs, training=None, mask=None):
         # ``training`` is passed down, not left to the call context; masks travel on the
         # tensors (each layer's output carries the mask its compute_mask gives).
-        x = inputs
+        kt = getattr(self, "_input_kt", None)
+        x = inputs if kt is None else standardize_input(inputs, kt, self.name)
         layers = self._layers
         i, n = 0, len(layers)
         while i < n:

@@ -7,7 +7,7 @@ schedules.
 
 import difflib
 
-from ember.keras.optimizers import schedules
+from ember.keras.optimizers import legacy, schedules  # noqa: F401  (legacy: Keras 2 names)
 from ember.keras.optimizers.adadelta import Adadelta
 from ember.keras.optimizers.adagrad import Adagrad
 from ember.keras.optimizers.adam import Adam
