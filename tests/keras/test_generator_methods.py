@@ -19,8 +19,10 @@ def test_fit_evaluate_predict_generator_with_image_data_generator():
         history = model.fit_generator(gen.flow(x, y, batch_size=16, seed=0),
                                       steps_per_epoch=4, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2
-    loss, acc = model.evaluate_generator(gen.flow(x, y, batch_size=16, shuffle=False),
-                                         steps=4)
+    with pytest.warns(DeprecationWarning, match="Please use `Model.evaluate`"):
+        loss, acc = model.evaluate_generator(gen.flow(x, y, batch_size=16, shuffle=False),
+                                             steps=4)
     assert np.isfinite(loss) and 0 <= acc <= 1
-    probs = model.predict_generator(gen.flow(x, batch_size=16, shuffle=False), steps=4)
+    with pytest.warns(DeprecationWarning, match="Please use `Model.predict`"):
+        probs = model.predict_generator(gen.flow(x, batch_size=16, shuffle=False), steps=4)
     assert probs.shape == (64, 1)
