@@ -27,6 +27,7 @@ import threading
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ember import threads
 from ember.errors import InvalidArgumentError
 from ember.ops.array import expand_dims, reshape, squeeze, transpose
 from ember.ops.math import matmul, relu_grad
@@ -122,6 +123,16 @@ def _tap(xp, a, b, oh, ow, strides, dilations):
               c0:c0 + strides[1] * (ow - 1) + 1:strides[1]]
 
 
+def _parts(n, x, oh, ow, kh, kw, out_per_group, channels=None):
+    """The (start, stop) pieces of a batch of ``n`` that one convolution primitive works
+    on: bounded in memory (``CHUNK_BYTES`` of columns each) and, when the batch holds
+    enough work, one per worker thread (``ember.threads.split_batch``)."""
+    c = x.shape[3] if channels is None else channels
+    per_example = oh * ow * kh * kw * c
+    return threads.split_batch(n, per_example * out_per_group,
+                               _chunks(n, per_example * x.itemsize))
+
+
 def _chunks(n, bytes_per_example):
     step = max(1, CHUNK_BYTES // max(bytes_per_example, 1))
     return [(i, min(i + step, n)) for i in range(0, n, step)]
@@ -191,12 +202,15 @@ def _conv_forward(x, w, strides, dilations, pads, groups, bias=None):
     if fold:
         wm = np.concatenate([wm, bias.reshape(1, o).astype(wm.dtype)])
     out = np.empty((n, oh, ow, o), np.result_type(x.dtype, w.dtype))
-    for n0, n1 in _chunks(n, oh * ow * kh * kw * x.shape[3] * x.itemsize):
+
+    def part(n0, n1):
         cols = _im2col(xp[n0:n1], kh, kw, oh, ow, strides, dilations, groups, ones=fold)
         if groups == 1:
             np.matmul(cols, wm, out=out[n0:n1].reshape(-1, o))
         else:
             out[n0:n1] = np.matmul(cols, wm).transpose(1, 0, 2).reshape(n1 - n0, oh, ow, o)
+
+    threads.run_parts(part, _parts(n, x, oh, ow, kh, kw, o // groups))
     if bias is not None and not fold:
         out += bias
     return out
@@ -206,16 +220,19 @@ def _backprop_filter(x, g, wshape, strides, dilations, pads, groups):
     kh, kw, cg, o = wshape
     n, oh, ow = g.shape[:3]
     xp = _pad(x, pads)
-    acc = None
-    for n0, n1 in _chunks(n, oh * ow * kh * kw * x.shape[3] * x.itemsize):
+
+    def part(n0, n1):
         cols = _im2col(xp[n0:n1], kh, kw, oh, ow, strides, dilations, groups)
         gc = g[n0:n1].reshape(-1, o)
         if groups == 1:
-            part = cols.T @ gc
-        else:
-            part = np.matmul(cols.transpose(0, 2, 1),
-                             gc.reshape(-1, groups, o // groups).transpose(1, 0, 2))
-        acc = part if acc is None else acc.__iadd__(part)
+            return cols.T @ gc
+        return np.matmul(cols.transpose(0, 2, 1),
+                         gc.reshape(-1, groups, o // groups).transpose(1, 0, 2))
+
+    partials = threads.run_parts(part, _parts(n, x, oh, ow, kh, kw, o // groups))
+    acc = partials[0]
+    for more in partials[1:]:
+        acc += more
     return np.ascontiguousarray(_kernel_from_matrix(acc, wshape, groups))
 
 
@@ -232,7 +249,7 @@ def _backprop_input(g, w, xshape, strides, dilations, pads, groups):
         wt = np.ascontiguousarray(w.reshape(kh * kw, cg, o).transpose(0, 2, 1))
     else:
         wm = _kernel_matrix(w, groups)
-    for n0, n1 in _chunks(n, oh * ow * kh * kw * c * g.itemsize):
+    def part(n0, n1):
         gc = g[n0:n1].reshape(-1, o)
         if groups == 1:
             cols = np.matmul(gc[None], wt, out=_buffer((kh * kw, gc.shape[0], c), g.dtype))
@@ -242,10 +259,12 @@ def _backprop_input(g, w, xshape, strides, dilations, pads, groups):
                              wm.transpose(0, 2, 1))
             cols = cols.reshape(groups, n1 - n0, oh, ow, kh, kw, cg).transpose(
                 4, 5, 1, 2, 3, 0, 6).reshape(kh, kw, n1 - n0, oh, ow, c)
-        part = dxp[n0:n1]
+        block = dxp[n0:n1]
         for a in range(kh):
             for b in range(kw):
-                _tap(part, a, b, oh, ow, strides, dilations)[...] += cols[a, b]
+                _tap(block, a, b, oh, ow, strides, dilations)[...] += cols[a, b]
+
+    threads.run_parts(part, _parts(n, g, oh, ow, kh, kw, o // groups, channels=c))
     return _crop(dxp, pads, xshape)
 
 
