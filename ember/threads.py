@@ -129,7 +129,8 @@ def describe() -> str:
         return (f"BLAS's own default for every matmul ({_reason}; `pip install threadpoolctl` "
                 "or OPENBLAS_NUM_THREADS=1 keeps small models fast on a busy machine)")
     return (f"1 for matmuls under {LARGE_MATMUL:,} multiply-adds, up to {_limit} above "
-            f"(BLAS default {_default})")
+            f"(BLAS default {_default}); convolutions split their batch over {workers()} "
+            "thread(s)")
 
 
 # -- splitting one op's batch across threads ---------------------------------------------
