@@ -138,9 +138,10 @@ def describe() -> str:
 # LARGE_MATMUL, so BLAS runs them on one thread. Instead an op may split its batch into
 # parts and run them on Python threads, each part's matmuls on one BLAS thread. Unlike
 # OpenBLAS's spinning workers, these threads block while they wait, so a busy machine
-# slows them in proportion instead of stalling them. Measured on the quiet 2-core EPYC
-# (benchmarks/cnn_run.py): the lab CNN's epoch 17.5 s -> 12.5 s wall; with two busy
-# processes beside it, 3200 images took 0.96-1.55 s against 1.30-1.55 s on one thread.
+# slows them in proportion instead of stalling them. Measured on the quiet 2-core EPYC,
+# interleaved: the lab CNN's second convolution at batch 256, 10.4 -> 5.5 ms; a training
+# epoch of 3200 images, median 0.70 -> 0.57 s wall (1.23x); with two busy processes
+# beside it, 0.96-1.55 s against 1.30-1.55 s on one thread.
 # Max pooling split the same way gained nothing (its passes are memory-bound), so only
 # the convolution primitives split.
 
