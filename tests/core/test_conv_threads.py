@@ -53,3 +53,39 @@ def test_a_failing_part_raises_after_every_part_finished(monkeypatch):
         threads.run_parts(fn, [(0,), (1,), (2,)])
     assert sorted(done) == [0, 1, 2]
     assert threads.run_parts(lambda i: i * 2, [(1,), (2,), (3,)]) == [2, 4, 6]
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_lstm_split_by_rows_equals_one_thread(monkeypatch, masked):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(5, 7, 3)).astype("float32")
+    mask = rng.random((5, 7)) > 0.3 if masked else None
+
+    def run():
+        tf.keras.utils.set_random_seed(0)
+        layer = tf.keras.layers.LSTM(4, return_sequences=True, return_state=True)
+        h0, c0 = tf.constant(rng.normal(size=(5, 4)).astype("float32")), tf.zeros((5, 4))
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch([xt, h0])
+            seq, h, c = layer(xt, mask=mask, initial_state=[h0, c0])
+            loss = tf.reduce_sum(seq * seq) + tf.reduce_sum(h) + tf.reduce_sum(c * c)
+        grads = tape.gradient(loss, [xt, h0, *layer.trainable_variables])
+        return [t.numpy() for t in (seq, h, c, *grads)]
+
+    monkeypatch.setattr(threads, "workers", lambda: 1)
+    serial = run()
+    rng = np.random.default_rng(1)
+    rng.normal(size=(5, 7, 3))
+    if masked:
+        rng.random((5, 7))
+    monkeypatch.setattr(threads, "workers", lambda: 2)
+    monkeypatch.setattr(threads, "PARALLEL_WORK", 1)
+    calls = []
+    real = threads.run_parts
+    monkeypatch.setattr(threads, "run_parts", lambda fn, parts: calls.append(len(parts))
+                        or real(fn, parts))
+    parallel = run()
+    assert calls and max(calls) == 2  # forward and backward each ran on two row blocks
+    for a, p in zip(serial, parallel):
+        np.testing.assert_allclose(p, a, rtol=1e-5, atol=1e-6)
