@@ -1,4 +1,4 @@
-"""Convolutions split across threads (ember.threads.run_parts) give the numbers of the
+"""Convolutions and the LSTM split across threads (ember.threads.run_parts) give the numbers of the
 one-thread path: forward, input gradient and kernel gradient, with groups and strides."""
 
 import numpy as np
@@ -6,6 +6,18 @@ import pytest
 
 import ember as tf
 from ember import threads
+
+
+def _split_into(monkeypatch, n):
+    """Every op with enough rows splits into ``n`` parts; returns the list of part counts
+    that ``run_parts`` saw."""
+    monkeypatch.setattr(threads, "workers", lambda: n)
+    monkeypatch.setattr(threads, "PARALLEL_WORK", 1)
+    calls = []
+    real = threads.run_parts
+    monkeypatch.setattr(threads, "run_parts", lambda fn, parts: calls.append(len(parts))
+                        or real(fn, parts))
+    return calls
 
 
 def _conv_and_grads(x, w, b, **kw):
@@ -27,12 +39,7 @@ def test_split_batch_equals_one_thread(monkeypatch, kw, cin):
     b = rng.normal(size=(5,)).astype("float32")
     monkeypatch.setattr(threads, "workers", lambda: 1)
     serial = _conv_and_grads(x, w, b, **kw)
-    monkeypatch.setattr(threads, "workers", lambda: 3)
-    monkeypatch.setattr(threads, "PARALLEL_WORK", 1)
-    calls = []
-    run = threads.run_parts
-    monkeypatch.setattr(threads, "run_parts", lambda fn, parts: calls.append(len(parts))
-                        or run(fn, parts))
+    calls = _split_into(monkeypatch, 3)
     parallel = _conv_and_grads(x, w, b, **kw)
     assert max(calls) == 3  # the batch of 7 went to three threads
     for a, p in zip(serial, parallel):  # float32 sums in another blocking order
@@ -79,12 +86,7 @@ def test_lstm_split_by_rows_equals_one_thread(monkeypatch, masked):
     rng.normal(size=(5, 7, 3))
     if masked:
         rng.random((5, 7))
-    monkeypatch.setattr(threads, "workers", lambda: 2)
-    monkeypatch.setattr(threads, "PARALLEL_WORK", 1)
-    calls = []
-    real = threads.run_parts
-    monkeypatch.setattr(threads, "run_parts", lambda fn, parts: calls.append(len(parts))
-                        or real(fn, parts))
+    calls = _split_into(monkeypatch, 2)
     parallel = run()
     assert calls and max(calls) == 2  # forward and backward each ran on two row blocks
     for a, p in zip(serial, parallel):
