@@ -121,19 +121,10 @@ def worker(framework, warmup, steps, threads):
 
 
 def main():
-    args = step_rounds.parser(__doc__.splitlines()[0], steps=3, warmup=1,
-                              out=HERE / "results" / "lstm_step.md").parse_args()
-    if args.worker:
-        worker(args.worker, args.warmup, args.steps, args.threads)
-        return
-    if args.quick:
-        args.rounds, args.steps = 1, 1
-    results, info = step_rounds.run_rounds(__file__, args, scale=1, unit="s")
-    model = (f"Model: Embedding({VOCAB}, {EMBED}) -> LSTM({UNITS}) -> Dense({VOCAB}), batch "
-        f"{BATCH}, sequence {SEQ}, Adam; median of {args.rounds} rounds x {args.steps} "
-        f"steps; threads: {args.threads or 'each framework default'}.")
-    step_rounds.report("One training step of the char LSTM", model, results, info, scale=1,
-                       unit="s", out=args.out)
+    step_rounds.main(__file__, __doc__, worker, title="One training step of the char LSTM",
+                     model=f"Embedding({VOCAB}, {EMBED}) -> LSTM({UNITS}) -> Dense({VOCAB}), "
+                           f"batch {BATCH}, sequence {SEQ}, Adam",
+                     steps=3, warmup=1, unit="s")
 
 
 if __name__ == "__main__":

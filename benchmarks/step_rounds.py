@@ -94,3 +94,23 @@ def report(title: str, model_line: str, results: dict, info: dict, *, scale: flo
     tmp.write_text(text)
     tmp.replace(out)
     return text
+
+
+def main(script: str, doc: str, worker, *, title: str, model: str, steps: int, warmup: int,
+         unit: str) -> None:
+    """A step benchmark's command line: ``--worker`` runs one framework's steps (``worker``),
+    otherwise the rounds run and the table is written. ``model`` describes the model; the
+    rounds, steps and threads are added to it."""
+    name = Path(script).stem
+    args = parser(doc.splitlines()[0], steps=steps, warmup=warmup,
+                  out=Path(script).resolve().parent / "results" / f"{name}.md").parse_args()
+    if args.worker:
+        worker(args.worker, args.warmup, args.steps, args.threads)
+        return
+    if args.quick:
+        args.rounds, args.steps = 1, 1
+    scale = 1000 if unit == "ms" else 1
+    results, info = run_rounds(script, args, scale=scale, unit=unit)
+    line = (f"Model: {model}; median of {args.rounds} rounds x {args.steps} steps; threads: "
+            f"{args.threads or 'each framework default'}.")
+    report(title, line, results, info, scale=scale, unit=unit, out=args.out)

@@ -157,21 +157,13 @@ def worker(framework, warmup, steps, threads):
 
 
 def main():
-    args = step_rounds.parser(__doc__.splitlines()[0], steps=20, warmup=3,
-                              out=HERE / "results" / "transformer_step.md").parse_args()
-    if args.worker:
-        worker(args.worker, args.warmup, args.steps, args.threads)
-        return
-    if args.quick:
-        args.rounds, args.steps = 1, 1
-    results, info = step_rounds.run_rounds(__file__, args, scale=1000, unit="ms")
-    model = (f"Model: Embedding({VOCAB}, {EMBED}) + positions({MAXLEN}) -> MultiHeadAttention "
-        f"({HEADS} heads x {EMBED // HEADS}) + LayerNorm + FFN({FF}) + LayerNorm -> "
-        f"average pooling -> Dense({CLASSES}); batch {BATCH}, sequence {MAXLEN}, Adam; "
-        f"median of {args.rounds} rounds x {args.steps} steps; threads: "
-        f"{args.threads or 'each framework default'}.")
-    step_rounds.report("One training step of a small Transformer encoder", model, results,
-                       info, scale=1000, unit="ms", out=args.out)
+    step_rounds.main(__file__, __doc__, worker,
+                     title="One training step of a small Transformer encoder",
+                     model=f"Embedding({VOCAB}, {EMBED}) + positions({MAXLEN}) -> "
+                           f"MultiHeadAttention ({HEADS} heads x {EMBED // HEADS}) + LayerNorm "
+                           f"+ FFN({FF}) + LayerNorm -> average pooling -> Dense({CLASSES}); "
+                           f"batch {BATCH}, sequence {MAXLEN}, Adam",
+                     steps=20, warmup=3, unit="ms")
 
 
 if __name__ == "__main__":

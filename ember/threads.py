@@ -151,6 +151,7 @@ PARALLEL_WORK = 1 << 24
 
 _pool = None
 _pool_size = 0
+_CORES = None
 _pool_lock = threading.Lock()
 
 
@@ -159,13 +160,18 @@ def workers() -> int:
     this process may use; 1 when Ember cannot control BLAS (BLAS then threads every matmul
     itself) or after ``set_blas_threads(1)``."""
     n = blas_threads()
-    if n <= 1:
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(n, cores))
+    return 1 if n <= 1 else max(1, min(n, _cores()))
+
+
+def _cores() -> int:
+    """The cores this process may run on, read once (each op asks)."""
+    global _CORES
+    if _CORES is None:
+        try:
+            _CORES = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            _CORES = os.cpu_count() or 1
+    return _CORES
 
 
 def run_parts(fn, parts) -> list:
