@@ -90,8 +90,11 @@ def _get_memory_growth(device) -> bool:
 
 
 def _enable_op_determinism() -> None:
-    # Ember's ops are deterministic on the CPU already; seeds make runs repeat exactly.
+    # Ember's ops are deterministic on the CPU except that a mid-sized matmul may take two
+    # BLAS threads (ember/threads.py), which changes its last bits: keep those on one.
     _STATE["deterministic"] = True
+    from ember import threads
+    threads.set_deterministic(True)
 
 
 experimental = types.SimpleNamespace(

@@ -15,7 +15,9 @@ matmuls of small-model training gain nothing from a second thread even on a quie
   on one core, many scheduler slices) runs on **one** BLAS thread;
 - a larger one runs on up to ``blas_threads()`` threads (default: what the BLAS library
   had when Ember first used it, i.e. ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` if the
-  user set them, otherwise one per core).
+  user set them, otherwise one per core);
+- a mid-sized one (from ``MID_MATMUL``, 2²³) uses those threads only while its measured
+  times say they gain, and a stalled call puts them away for a while (``_Adaptive``).
 
 The policy is set through ``threadpoolctl`` (the ``threads`` extra) the first time an Ember
 op multiplies matrices (not at ``import ember``, which stays fast), and it changes the
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import os
 import threading
+from time import perf_counter as _clock
 
 import numpy as np
 
@@ -82,10 +85,11 @@ def _set(n: int):
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``np.matmul(a, b, out=out)`` under the thread policy: one thread unless large."""
+    """``np.matmul(a, b, out=out)`` under the thread policy: one thread unless large, or
+    mid-sized on a machine where the measured times say more threads gain (``_Adaptive``)."""
     if _controller is _UNSET:
         _setup()
-    if _controller and _limit > 1:
+    if _controller and _limit > 1 and not _splitting:
         work = a.shape[-2] * a.shape[-1] * b.shape[-1]
         if a.ndim > 2:
             work *= int(np.prod(a.shape[:-2]))
@@ -95,7 +99,118 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
                 return np.matmul(a, b, out=out)
             finally:
                 _set(1)
+        if work >= MID_MATMUL:
+            return _ADAPTIVE.matmul(a, b, out, work)
     return np.matmul(a, b, out=out)
+
+
+# -- mid-sized matmuls: more threads where they measurably gain --------------------------
+# The seed MLP's 128x784 @ 784x128 (2^23.6 multiply-adds) is below LARGE_MATMUL. On the quiet
+# 2-core EPYC it takes 268 µs on one BLAS thread and 158 µs on two (interleaved medians);
+# with one busy process beside it, two threads took 34 ms (a stall of the kind the module
+# docstring describes). So the first CALIBRATE mid-sized matmuls alternate one thread and
+# the limit, and the faster (by its best time) is kept for the rest of the process; when the
+# threads are kept, two calls in a row that stall (STALL times slower per multiply-add than
+# one thread's best; one alone can be the hypervisor's hiccup) put them away for HOLD_S
+# seconds, doubling up to HOLD_MAX_S while stalls repeat. The choice is made once, not call
+# by call, because the two differ in the last bits (OpenBLAS's one-thread small-matrix
+# kernel): a quiet machine repeats a seeded run exactly, and
+# ``tf.config.experimental.enable_op_determinism()`` or one BLAS thread keeps every
+# mid-sized matmul on one thread. Cost: two threadpoolctl calls (~3 µs) and two clock reads
+# per mid-sized call.
+MID_MATMUL = 1 << 23
+CALIBRATE = 8
+STALL = 10.0
+HOLD_S, HOLD_MAX_S = 1.0, 64.0
+
+_splitting = 0  # > 0 while run_parts runs an op's parts: their matmuls stay on one thread
+
+
+class _Adaptive:
+    """One or ``_limit`` BLAS threads for mid-sized matmuls, chosen from measured times.
+
+    ``best[m]`` is the least seconds per multiply-add seen with ``m`` threads during the
+    calibration (m = 1 or "many"); ``choose`` and ``observe`` are the policy, kept apart
+    from the clock so that tests drive them with made-up times.
+    """
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.best = {1: None, "many": None}
+        self.calls = 0
+        self.keep = None  # 1 or "many" once calibrated
+        self.hold_until = 0.0
+        self.hold = HOLD_S
+        self.stalls = 0
+        self.in_a_row = 0
+        self.deterministic = False
+
+    def choose(self, now: float):
+        """1 or "many" for the next mid-sized matmul."""
+        if self.deterministic:
+            return 1
+        if self.keep is None:
+            self.calls += 1
+            return "many" if self.calls % 2 == 0 else 1
+        if self.keep == 1 or now < self.hold_until:
+            return 1
+        return "many"
+
+    def observe(self, mode, work: int, seconds: float, now: float) -> None:
+        per = seconds / max(work, 1)
+        if self.keep is None:
+            old = self.best[mode]
+            self.best[mode] = per if old is None else min(old, per)
+            if self.calls >= CALIBRATE:
+                self.keep = "many" if self.best["many"] < self.best[1] else 1
+            return
+        if mode == "many":
+            if per > STALL * self.best[1]:
+                self.in_a_row += 1
+                if self.in_a_row >= 2:
+                    self.stalls += 1
+                    self.in_a_row = 0
+                    self.hold_until = now + self.hold
+                    self.hold = min(2 * self.hold, HOLD_MAX_S)
+            else:
+                self.in_a_row = 0
+                self.hold = HOLD_S
+
+    def matmul(self, a, b, out, work):
+        start = _clock()
+        mode = self.choose(start)
+        if mode == 1:
+            result = np.matmul(a, b, out=out)
+        else:
+            _set(_limit)
+            try:
+                result = np.matmul(a, b, out=out)
+            finally:
+                _set(1)
+        if mode == "many" or self.keep is None:
+            self.observe(mode, work, _clock() - start, start)
+        return result
+
+    def describe(self) -> str:
+        if self.deterministic:
+            return "one thread: op determinism is on"
+        if self.keep is None:
+            return "not yet measured"
+        one, many = self.best[1], self.best["many"]
+        return (f"{'kept' if self.keep == 'many' else 'not kept'}: best {1e12 * one:.1f} ps "
+                f"per multiply-add on 1 thread, {1e12 * many:.1f} on {_limit}; "
+                f"{self.stalls} stall(s) so far")
+
+
+def set_deterministic(on: bool = True) -> None:
+    """Mid-sized matmuls on one thread from now on, so that seeded runs repeat bit for bit
+    whatever the machine's load (``tf.config.experimental.enable_op_determinism``)."""
+    _ADAPTIVE.deterministic = bool(on)
+
+
+_ADAPTIVE = _Adaptive()
 
 
 def set_blas_threads(n: int) -> None:
@@ -128,9 +243,10 @@ def describe() -> str:
     if not _controller:
         return (f"BLAS's own default for every matmul ({_reason}; `pip install threadpoolctl` "
                 "or OPENBLAS_NUM_THREADS=1 keeps small models fast on a busy machine)")
-    return (f"1 for matmuls under {LARGE_MATMUL:,} multiply-adds, up to {_limit} above "
-            f"(BLAS default {_default}); convolutions split their batch over {workers()} "
-            "thread(s)")
+    return (f"1 for matmuls under {MID_MATMUL:,} multiply-adds, up to {_limit} from "
+            f"{LARGE_MATMUL:,} (BLAS default {_default}), and in between {_limit} while they "
+            f"measure faster: {_ADAPTIVE.describe()}); convolutions split their batch over "
+            f"{workers()} thread(s)")
 
 
 # -- splitting one op's batch across threads ---------------------------------------------
@@ -190,11 +306,16 @@ def run_parts(fn, parts) -> list:
             _pool = ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="ember-op")
             _pool_size = helpers
         pool = _pool
-    futures = [pool.submit(fn, *p) for p in parts[1:]]
+    global _splitting
+    _splitting += 1
     try:
-        first = fn(*parts[0])
+        futures = [pool.submit(fn, *p) for p in parts[1:]]
+        try:
+            first = fn(*parts[0])
+        finally:
+            rest = [f.result() for f in futures]
     finally:
-        rest = [f.result() for f in futures]
+        _splitting -= 1
     return [first, *rest]
 
 

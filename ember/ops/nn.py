@@ -525,6 +525,107 @@ def _dropout_grad_grad(gg, out, g, mask, scale):
     return dropout_grad(gg, mask, scale)
 
 
+# -- a run of Dense layers as one op (fit's step) -------------------------------------------
+
+def dense_stack(x, layers):
+    """Several Dense layers (each optionally followed by inverted dropout) as one op.
+
+    ``layers`` is a sequence of ``(kernel, bias or None, activation, dropout rate or None)``;
+    each activation is None, 'linear' or 'relu', except the last, which may also be
+    'sigmoid' or 'softmax' (then, as in ``dense``, that runs as a second op whose output
+    keeps the logits in ``_keras_logits``). The numbers equal the layers applied one by
+    one: the same matmuls, the same dropout draws in the same order.
+
+    ``Sequential`` runs a model's Dense/Dropout layers through it inside ``fit``'s own
+    training step (and only there; see ``sequential._dense_run``): one tape entry and one
+    backward step for the whole run instead of a layer call, a record and a rule call per
+    layer. Its rule is written on raw arrays, so it is exact to first order only: the
+    caller makes sure no other tape records.
+    """
+    x = _t(x)
+    h = x._value
+    inputs = [x]
+    hs = [h]  # each layer's input, then the last output
+    acts, masks, scales = [], [], []
+    last = len(layers) - 1
+    final = None
+    for i, (w, b, act, rate) in enumerate(layers):
+        wv = w._value
+        if h.ndim != 2 or h.shape[1] != wv.shape[0] or h.dtype != wv.dtype:
+            raise InvalidArgumentError(
+                f"dense_stack: layer {i} expected inputs of shape (batch, {wv.shape[0]}) "
+                f"and dtype {wv.dtype}; received {tuple(h.shape)} of {h.dtype}.")
+        z = _threads.matmul(h, wv)
+        inputs.append(w)
+        if b is not None:
+            z += b._value
+            inputs.append(b)
+        if act in ("sigmoid", "softmax"):
+            if i != last or rate is not None:
+                raise ValueError(f"dense_stack: activation {act!r} must be the last layer's, "
+                                 "without dropout.")
+            final, act = act, None
+        elif act not in (None, "linear", "relu"):
+            raise ValueError(f"dense_stack: activation must be None, 'linear' or 'relu'; "
+                             f"received {act!r}.")
+        if act == "relu":
+            np.maximum(z, 0, out=z)
+        mask = scale = None
+        if rate is not None:
+            keep = _random.uniform_array(z.shape) >= np.float32(rate)
+            np.multiply(z, keep, out=z)
+            scale = 1.0 / (1.0 - rate)
+            z *= z.dtype.type(scale)
+            mask = None if act == "relu" else keep  # after relu, out > 0 is the mask
+        acts.append(act)
+        masks.append(mask)
+        scales.append(scale)
+        hs.append(z)
+        h = z
+    layout = tuple(b is not None for _, b, _, _ in layers)
+    out = apply("DenseStack", h, tuple(inputs),
+                {"acts": acts, "masks": masks, "scales": scales, "hs": hs, "layout": layout})
+    if final is None:
+        return out
+    y = sigmoid(out) if final == "sigmoid" else softmax(out)
+    y._keras_logits = out
+    y._keras_activation = final
+    return y
+
+
+@register_gradient("DenseStack", wants_needs=True, writes_into=True)
+def _dense_stack_grad(g, out, x, *params, needs, acts, masks, scales, hs, layout, into=None):
+    # The backward pass of every layer in one loop on arrays: dW and db straight into the
+    # optimizer's buffers when given. Masks (relu's out > 0, dropout's keep) are constants,
+    # so the walk is the layers' own rules, without a Tensor, a record or a rule call apiece.
+    grads = [None] * (1 + len(params))
+    gz = g._value
+    p = len(params)
+    for i in reversed(range(len(layout))):
+        has_b = layout[i]
+        at = p - (2 if has_b else 1)  # this layer's kernel's index in params
+        out_i = hs[i + 1]
+        if scales[i] is not None:
+            gz = _keep_where(gz, out_i > 0 if masks[i] is None else masks[i])
+            gz *= gz.dtype.type(scales[i])
+        elif acts[i] == "relu":
+            gz = _keep_where(gz, out_i > 0)
+        w = params[at]
+        if needs[1 + at]:
+            buf = into[1 + at] if into is not None else None
+            grads[1 + at] = Tensor._wrap(_threads.matmul(hs[i].T, gz, out=buf))
+        if has_b and needs[2 + at]:
+            buf = into[2 + at] if into is not None else None
+            grads[2 + at] = Tensor._wrap(gz.sum(axis=0, out=buf))
+        if i == 0 and not needs[0]:
+            break
+        gz = _threads.matmul(gz, w._value.T)
+        p = at
+    else:
+        grads[0] = Tensor._wrap(gz)
+    return tuple(grads)
+
+
 def _dense_input_grads(gz, x, w, b, needs, into):
     gx = matmul(gz, w, transpose_b=True) if needs[0] else None
     # `into` (given only when no tape records this walk, so no second derivative reads

@@ -58,7 +58,7 @@ def test_large_matmul_uses_the_limit_then_returns_to_one(fresh_policy, monkeypat
 def test_set_blas_threads_validates_and_zero_restores_the_default(fresh_policy):
     threads.set_blas_threads(1)
     assert threads.blas_threads() == 1
-    assert "up to 1 above" in threads.describe()
+    assert "up to 1 from" in threads.describe()
     threads.set_blas_threads(0)
     assert threads.blas_threads() == threads._default
     for bad in (-1, 1.5, "2", True):
@@ -75,3 +75,69 @@ def test_without_threadpoolctl_blas_keeps_its_default(fresh_policy, monkeypatch)
     assert "threadpoolctl is not installed" in threads.describe()
     threads.set_blas_threads(2)  # accepted, nothing to apply
     assert _numpy_blas_threads() == before
+
+
+def test_mid_matmuls_calibrate_then_keep_the_faster_setting():
+    policy = threads._Adaptive()
+    work = 1 << 24
+    modes = [policy.choose(0.0) for _ in range(threads.CALIBRATE)]
+    assert modes == [1, "many"] * (threads.CALIBRATE // 2)  # alternate while calibrating
+    policy.reset()
+    for _ in range(threads.CALIBRATE):
+        mode = policy.choose(0.0)
+        policy.observe(mode, work, 200e-6 if mode == 1 else 120e-6, 0.0)
+    assert policy.keep == "many"
+    assert [policy.choose(1.0) for _ in range(5)] == ["many"] * 5  # kept, not re-decided
+    # Threads that do not gain are not kept.
+    policy.reset()
+    for _ in range(threads.CALIBRATE):
+        mode = policy.choose(0.0)
+        policy.observe(mode, work, 200e-6 if mode == 1 else 260e-6, 0.0)
+    assert policy.keep == 1 and policy.choose(5.0) == 1
+
+
+def test_two_stalls_in_a_row_hold_the_threads_back_with_a_growing_hold():
+    policy = threads._Adaptive()
+    work = 1 << 24
+    for _ in range(threads.CALIBRATE):
+        mode = policy.choose(0.0)
+        policy.observe(mode, work, 200e-6 if mode == 1 else 120e-6, 0.0)
+    stalled = 34e-3  # what two threads took with one busy process beside them
+    policy.observe("many", work, stalled, 10.0)  # one alone may be a hiccup: still kept
+    assert policy.choose(10.0) == "many" and policy.stalls == 0
+    policy.observe("many", work, stalled, 10.0)
+    assert policy.stalls == 1
+    assert policy.choose(10.5) == 1  # held for HOLD_S
+    assert policy.choose(10.0 + threads.HOLD_S) == "many"  # then tried again
+    policy.observe("many", work, stalled, 11.0)
+    policy.observe("many", work, stalled, 11.0)
+    assert policy.choose(11.0 + threads.HOLD_S) == 1  # the hold doubled
+    assert policy.choose(11.0 + 2 * threads.HOLD_S) == "many"
+    policy.observe("many", work, 130e-6, 13.0)  # a good call resets the hold
+    assert policy.hold == threads.HOLD_S
+
+
+def test_op_determinism_keeps_mid_matmuls_on_one_thread(monkeypatch):
+    monkeypatch.setattr(threads, "_ADAPTIVE", threads._Adaptive())
+    tf.config.experimental.enable_op_determinism()
+    try:
+        assert all(threads._ADAPTIVE.choose(0.0) == 1 for _ in range(20))
+        assert "op determinism" in threads._ADAPTIVE.describe()
+    finally:
+        threads.set_deterministic(False)
+
+
+def test_mid_matmul_results_match_numpy_whatever_the_threads(fresh_policy, monkeypatch):
+    threads.set_blas_threads(2)
+    monkeypatch.setattr(threads, "_ADAPTIVE", threads._Adaptive())
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((128, 784)).astype(np.float32)
+    w = rng.standard_normal((784, 128)).astype(np.float32)
+    calls = []
+    real_set = threads._set
+    monkeypatch.setattr(threads, "_set", lambda n: (calls.append(n), real_set(n)))
+    for _ in range(threads.CALIBRATE + 2):
+        np.testing.assert_allclose(threads.matmul(x, w), x @ w, rtol=1e-4, atol=1e-3)
+    assert calls.count(2) >= threads.CALIBRATE // 2  # the calibration tried the threads
+    assert threads._ADAPTIVE.keep in (1, "many")
+    assert all(n == 1 for n in _numpy_blas_threads())  # back to one thread after each call

@@ -188,8 +188,14 @@ def test_compiled_sparse_crossentropy_records_one_fused_loss_op():
 
 # ----------------------------------------------------------------- Dense + Dropout fused
 
+def _no_stack(monkeypatch):
+    from ember.keras.models import sequential
+    monkeypatch.setattr(sequential, "_dense_run", lambda layers, i, x: ([], i))
+
+
 def _no_fusion(monkeypatch):
     from ember.keras.models import sequential
+    _no_stack(monkeypatch)
     monkeypatch.setattr(sequential, "_fuses_dropout", lambda layer, after, x: False)
 
 
@@ -231,6 +237,163 @@ def test_the_fused_op_is_recorded_only_where_it_applies():
     with tf.GradientTape() as tape:
         tanh_model(x, training=True)
     assert [e[0] for e in tape._entries] == ["Dense", "Mul"]  # tanh is not fused
+
+
+# ----------------------------------------------------------------- a run of Dense layers
+
+def _stack_models():
+    """Sequential models whose Dense runs ``dense_stack`` covers in different ways."""
+    def seed_mlp():
+        return _seed_mlp(seed=2)
+
+    def no_bias_linear():
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([
+            keras.layers.Dense(16, use_bias=False, input_shape=(20,)),
+            keras.layers.Dense(12, activation="relu"),
+            keras.layers.Dropout(0.25),
+            keras.layers.Dense(5),
+        ])
+        model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])
+        return model
+
+    def tanh_breaks_the_run():  # Dense(tanh) runs as a layer between two stacks
+        keras.utils.set_random_seed(4)
+        model = keras.Sequential([
+            keras.layers.Dense(16, activation="relu", input_shape=(20,)),
+            keras.layers.Dense(8, activation="tanh"),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(5, activation="softmax"),
+        ])
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    def sigmoid_output_l2():
+        keras.utils.set_random_seed(5)
+        model = keras.Sequential([
+            keras.Input(shape=(20,)),
+            keras.layers.Dense(16, activation="relu",
+                               kernel_regularizer=keras.regularizers.l2(1e-3)),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(5, activation="sigmoid"),
+        ])
+        model.compile("rmsprop", "binary_crossentropy", metrics=["binary_accuracy"])
+        return model
+
+    return {"seed_mlp": seed_mlp, "no_bias_linear": no_bias_linear,
+            "tanh_breaks_the_run": tanh_breaks_the_run, "sigmoid_output_l2": sigmoid_output_l2}
+
+
+@pytest.mark.parametrize("name", sorted(_stack_models()))
+def test_dense_stack_trains_as_the_layers_one_by_one(monkeypatch, name):
+    build = _stack_models()[name]
+    if name == "sigmoid_output_l2":
+        x, y = _data()
+        y = np.eye(5, dtype="float32")[y]
+
+        def train():
+            model = build()
+            h = model.fit(x, y, batch_size=32, epochs=3, verbose=0)
+            return h.history, [w.copy() for w in model.get_weights()], model
+    else:
+        def train():
+            return _train(build)
+    from ember.ops import nn as nn_ops
+    calls = []
+    real = nn_ops.dense_stack
+    monkeypatch.setattr(nn_ops, "dense_stack", lambda *a: (calls.append(1), real(*a))[1])
+    fast = train()
+    assert calls, "fit did not run the Dense layers as one op"
+    _no_stack(monkeypatch)
+    slow = train()
+    # The same draws, matmuls and masks: equal up to the order of a few float32 sums.
+    _assert_same(fast, slow, rtol=1e-5, atol=1e-6)
+
+
+def test_dense_stack_runs_only_in_fits_own_step(monkeypatch):
+    from ember.ops import nn as nn_ops
+    calls = []
+    real = nn_ops.dense_stack
+    monkeypatch.setattr(nn_ops, "dense_stack", lambda *a: (calls.append(1), real(*a))[1])
+    x, y = _data(n=64)
+    model = _seed_mlp()
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    with tf.GradientTape() as tape:  # a custom loop: the layers, one op each
+        loss = loss_fn(y, model(x, training=True))
+    names = [e[0] for e in tape._entries]
+    assert "DenseStack" not in names and names.count("DenseDropout") == 2
+    assert all(g is not None for g in tape.gradient(loss, model.trainable_variables))
+
+    class OwnStep(keras.Sequential):  # an overridden train_step runs its own tape
+        def train_step(self, data):
+            xb, yb = data
+            with tf.GradientTape() as tape:
+                loss = self.compute_loss(y=yb, y_pred=self(xb, training=True))
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            return {"loss": loss}
+
+    keras.utils.set_random_seed(0)
+    own = OwnStep([keras.layers.Dense(8, activation="relu", input_shape=(20,)),
+                   keras.layers.Dense(5, activation="softmax")])
+    own.compile("adam", "sparse_categorical_crossentropy")
+    own.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert calls == []
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert len(calls) == 4  # one per step
+
+
+def test_dense_stack_gradients_against_finite_differences():
+    from ember.ops import nn as nn_ops
+    from tests.core.gradcheck import check, rand
+
+    x = rand((4, 5))
+    w1, b1 = rand((5, 6)), rand((6,))
+    w2 = rand((6, 3))
+    w3, b3 = rand((3, 2)), rand((2,))
+
+    def fn(x, w1, b1, w2, w3, b3):
+        return nn_ops.dense_stack(x, [(w1, b1, "relu", None), (w2, None, None, None),
+                                      (w3, b3, "softmax", None)])
+
+    def ref(x, w1, b1, w2, w3, b3):
+        h = np.maximum(x @ w1 + b1, 0) @ w2
+        z = h @ w3 + b3
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    check(fn, [x, w1, b1, w2, w3, b3], ref=ref)
+
+
+def test_dense_stack_dropout_draws_match_the_dropout_layer():
+    from ember.ops import nn as nn_ops
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 5)).astype("float32")
+    w1 = rng.normal(size=(5, 7)).astype("float32")
+    w2 = rng.normal(size=(7, 3)).astype("float32")
+    keras.utils.set_random_seed(9)
+    fused = nn_ops.dense_stack(x, [(tf.constant(w1), None, "relu", 0.4),
+                                   (tf.constant(w2), None, None, 0.5)]).numpy()
+    keras.utils.set_random_seed(9)
+    h = tf.nn.dropout(tf.nn.relu(x @ w1), 0.4)
+    one_by_one = tf.nn.dropout(tf.matmul(h, w2), 0.5).numpy()
+    np.testing.assert_allclose(fused, one_by_one, rtol=1e-6, atol=1e-6)
+
+
+def test_dense_stack_names_a_shape_mismatch_and_a_bad_activation():
+    from ember.errors import InvalidArgumentError
+    from ember.ops import nn as nn_ops
+    x = np.ones((2, 3), "float32")
+    w = tf.constant(np.ones((4, 2), "float32"))
+    with pytest.raises(InvalidArgumentError, match=r"layer 0 expected inputs of shape "
+                                                   r"\(batch, 4\).*received \(2, 3\)"):
+        nn_ops.dense_stack(x, [(w, None, "relu", None)])
+    w = tf.constant(np.ones((3, 2), "float32"))
+    with pytest.raises(ValueError, match="'gelu'"):
+        nn_ops.dense_stack(x, [(w, None, "gelu", None)])
+    with pytest.raises(ValueError, match="must be the last layer's"):
+        nn_ops.dense_stack(x, [(w, None, "softmax", None), (w, None, None, None)])
 
 
 def test_dropout_grad_op_gradient():

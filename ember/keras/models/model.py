@@ -30,6 +30,7 @@ from ember.keras.models import data as data_mod
 from ember.keras.models.compiled import CompiledLoss, CompiledMetrics
 from ember.keras.models.summary import print_summary
 from ember.keras.saving import weights_file
+from ember.record import RECORDING as _recording
 from ember.tape import GradientTape
 from ember.tensor import Tensor, as_array, convert_to_tensor
 
@@ -238,7 +239,17 @@ class Model(Layer):
         variables = state.variables if state is not None else self._variables_to_train()
         optimizer = self.optimizer
         with GradientTape() as tape:
-            y_pred = self(x, training=True)
+            if state is not None and len(_recording) == 1:
+                # fit's own step, recorded by this tape alone: a Sequential may run its
+                # Dense/Dropout layers as one op (ops.nn.dense_stack), whose rule is
+                # first-order only, as Keras's fit runs the step as one traced graph.
+                object.__setattr__(self, "_stack_dense", True)
+                try:
+                    y_pred = self(x, training=True)
+                finally:
+                    object.__setattr__(self, "_stack_dense", False)
+            else:
+                y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
             scaled = loss if optimizer.loss_scale_factor is None else optimizer.scale_loss(loss)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
