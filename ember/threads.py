@@ -9,15 +9,17 @@ MLP's ``128x784 @ 784x128`` took 270 µs on one thread whether or not other proc
 busy, but with two threads its median went from 0.48 ms to 112 ms with two busy
 processes, and each call burned 30-40x the CPU time of the one-thread call. The small
 matmuls of small-model training gain nothing from a second thread even on a quiet machine
-(< 2x at best, while each call is tens of microseconds), so:
+(each call is tens of microseconds), and the mid-sized ones gain 1.7x only while it stays
+quiet, so:
 
-- a matmul of fewer than ``LARGE_MATMUL`` multiply-adds (m·k·n, 2³⁰ ≈ 1024³: about 10 ms
-  on one core, many scheduler slices) runs on **one** BLAS thread;
-- a larger one runs on up to ``blas_threads()`` threads (default: what the BLAS library
-  had when Ember first used it, i.e. ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` if the
-  user set them, otherwise one per core);
-- a mid-sized one (from ``MID_MATMUL``, 2²³) uses those threads only while its measured
-  times say they gain, and a stalled call puts them away for a while (``_Adaptive``).
+- a matmul of fewer than ``MID_MATMUL`` multiply-adds (m·k·n, 2²³) runs on **one** BLAS
+  thread;
+- one from ``LARGE_MATMUL`` (2³⁰ ≈ 1024³: about 10 ms on one core, many scheduler slices)
+  runs on up to ``blas_threads()`` threads (default: what the BLAS library had when Ember
+  first used it, i.e. ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` if the user set them,
+  otherwise one per core);
+- one in between uses those threads where a calibration measured them faster, and
+  stalled calls put them away for a while (``_Adaptive``).
 
 The policy is set through ``threadpoolctl`` (the ``threads`` extra) the first time an Ember
 op multiplies matrices (not at ``import ember``, which stays fast), and it changes the
@@ -109,9 +111,9 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 # 2-core EPYC it takes 268 µs on one BLAS thread and 158 µs on two (interleaved medians);
 # with one busy process beside it, two threads took 34 ms (a stall of the kind the module
 # docstring describes). So the first CALIBRATE mid-sized matmuls alternate one thread and
-# the limit, and the faster (by its best time) is kept for the rest of the process; when the
-# threads are kept, two calls in a row that stall (STALL times slower per multiply-add than
-# one thread's best; one alone can be the hypervisor's hiccup) put them away for HOLD_S
+# the limit, and the faster (by its median time: the best time hides stalls) is kept for the
+# rest of the process; when the threads are kept, two calls in a row that stall (STALL
+# times slower per multiply-add than one thread's median; one alone can be a hiccup) put them away for HOLD_S
 # seconds, doubling up to HOLD_MAX_S while stalls repeat. The choice is made once, not call
 # by call, because the two differ in the last bits (OpenBLAS's one-thread small-matrix
 # kernel): a quiet machine repeats a seeded run exactly, and
@@ -119,7 +121,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 # mid-sized matmul on one thread. Cost: two threadpoolctl calls (~3 µs) and two clock reads
 # per mid-sized call.
 MID_MATMUL = 1 << 23
-CALIBRATE = 8
+CALIBRATE = 16
 STALL = 10.0
 HOLD_S, HOLD_MAX_S = 1.0, 64.0
 
@@ -129,16 +131,17 @@ _splitting = 0  # > 0 while run_parts runs an op's parts: their matmuls stay on 
 class _Adaptive:
     """One or ``_limit`` BLAS threads for mid-sized matmuls, chosen from measured times.
 
-    ``best[m]`` is the least seconds per multiply-add seen with ``m`` threads during the
-    calibration (m = 1 or "many"); ``choose`` and ``observe`` are the policy, kept apart
-    from the clock so that tests drive them with made-up times.
+    ``seen[m]`` holds the seconds per multiply-add measured with ``m`` threads during the
+    calibration (m = 1 or "many"), ``per[m]`` their median; ``choose`` and ``observe`` are
+    the policy, kept apart from the clock so that tests drive them with made-up times.
     """
 
     def __init__(self):
         self.reset()
 
     def reset(self):
-        self.best = {1: None, "many": None}
+        self.seen = {1: [], "many": []}
+        self.per = {1: None, "many": None}
         self.calls = 0
         self.keep = None  # 1 or "many" once calibrated
         self.hold_until = 0.0
@@ -161,13 +164,15 @@ class _Adaptive:
     def observe(self, mode, work: int, seconds: float, now: float) -> None:
         per = seconds / max(work, 1)
         if self.keep is None:
-            old = self.best[mode]
-            self.best[mode] = per if old is None else min(old, per)
+            self.seen[mode].append(per)
             if self.calls >= CALIBRATE:
-                self.keep = "many" if self.best["many"] < self.best[1] else 1
+                for m, times in self.seen.items():
+                    times.sort()
+                    self.per[m] = (times[(len(times) - 1) // 2] + times[len(times) // 2]) / 2
+                self.keep = "many" if self.per["many"] < self.per[1] else 1
             return
         if mode == "many":
-            if per > STALL * self.best[1]:
+            if per > STALL * self.per[1]:
                 self.in_a_row += 1
                 if self.in_a_row >= 2:
                     self.stalls += 1
@@ -198,8 +203,8 @@ class _Adaptive:
             return "one thread: op determinism is on"
         if self.keep is None:
             return "not yet measured"
-        one, many = self.best[1], self.best["many"]
-        return (f"{'kept' if self.keep == 'many' else 'not kept'}: best {1e12 * one:.1f} ps "
+        one, many = self.per[1], self.per["many"]
+        return (f"{'kept' if self.keep == 'many' else 'not kept'}: median {1e12 * one:.1f} ps "
                 f"per multiply-add on 1 thread, {1e12 * many:.1f} on {_limit}; "
                 f"{self.stalls} stall(s) so far")
 
