@@ -112,11 +112,11 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 # with one busy process beside it, two threads took 34 ms (a stall of the kind the module
 # docstring describes). So the first CALIBRATE mid-sized matmuls alternate one thread and
 # the limit, and the faster (by its median time: the best time hides stalls) is kept for the
-# rest of the process; when the threads are kept, two calls in a row that stall (STALL
-# times slower per multiply-add than one thread's median; one alone can be a hiccup) put them away for HOLD_S
-# seconds, doubling up to HOLD_MAX_S while stalls repeat. The choice is made once, not call
-# by call, because the two differ in the last bits (OpenBLAS's one-thread small-matrix
-# kernel): a quiet machine repeats a seeded run exactly, and
+# rest of the process. When the threads are kept, two calls in a row that stall (STALL times
+# slower per multiply-add than one thread's median; one alone can be a hiccup) put them
+# away for HOLD_S seconds, doubling up to HOLD_MAX_S while stalls repeat. The choice is made
+# once, not call by call, because the two differ in the last bits (OpenBLAS's one-thread
+# small-matrix kernel): a quiet machine repeats a seeded run exactly, and
 # ``tf.config.experimental.enable_op_determinism()`` or one BLAS thread keeps every
 # mid-sized matmul on one thread. Cost: two threadpoolctl calls (~3 µs) and two clock reads
 # per mid-sized call.

@@ -268,6 +268,103 @@ def _backprop_input(g, w, xshape, strides, dilations, pads, groups):
     return _crop(dxp, pads, xshape)
 
 
+def conv2d_max_pool(x, w, bias=None, *, pads=("valid", "valid"), activation=None,
+                    pool=(2, 2)):
+    """Conv2D (stride 1, no dilation, one group; relu or no activation) then max pooling
+    with ``pool`` windows and strides ('valid'), as one op: ``Sequential`` runs the lab CNN's
+    Conv2D + MaxPooling2D pairs through it in ``predict`` and in ``fit``'s own step.
+
+    The conv output pixels that share a pooling window are computed as pool_h·pool_w
+    separate products (window position (dy, dx) of every window: a stride-``pool``
+    convolution of the input shifted by (dy, dx)), so the pooling is an elementwise maximum
+    of whole contiguous blocks instead of strided passes over the full output, and the bias
+    and relu run on the pooled quarter: max(relu(z + b)) = relu(max(z) + b), both being
+    monotonic. Conv outputs no window covers (the last row of an odd height) are never
+    computed. The numbers equal ``max_pool_raw(conv2d_raw(...))`` up to float32 rounding.
+    While a tape records, the forward also notes which position of each window won; the
+    rule routes the gradient there (after relu's mask, on the pooled quarter) and runs the
+    convolution's own backward ops, so every order of derivative is the unfused one's.
+    """
+    x, w = _t(x), _t(w)
+    bias = None if bias is None else _t(bias)
+    if activation not in (None, "relu"):
+        raise ValueError(f"conv2d_max_pool: activation must be None or 'relu'; got "
+                         f"{activation!r}.")
+    xv, wv = x._value, w._value
+    kh, kw, c, o = wv.shape
+    oh, ow, pads = _geometry("conv2d", xv.shape, kh, kw, (1, 1), (1, 1), pads)
+    ph, pw = pool
+    qh, qw = oh // ph, ow // pw
+    if qh == 0 or qw == 0 or xv.shape[3] != c:  # the two ops raise their own errors
+        y = conv2d_raw(x, w, bias, pads=pads, activation=activation)
+        return max_pool_raw(y, pool, pool, "VALID")
+    n = xv.shape[0]
+    xp = _pad(xv, pads)
+    wm = wv.reshape(kh * kw * c, o)
+    fold = bias is not None and c < _FEW_CHANNELS  # as _conv_forward: a ones column
+    if fold:
+        wm = np.concatenate([wm, bias._value.reshape(1, o).astype(wm.dtype)])
+    out = np.empty((n, qh, qw, o), np.result_type(xv.dtype, wv.dtype))
+    taps = ph * pw
+    winner = np.zeros(out.shape, np.uint8 if taps < 256 else np.int32) if is_recording() \
+        else None
+
+    def part(n0, n1):
+        best = out[n0:n1].reshape(-1, o)
+        won = None if winner is None else winner[n0:n1].reshape(-1, o)
+        block = better = None
+        for t in range(taps):
+            dy, dx = divmod(t, pw)
+            cols = _im2col(xp[n0:n1, dy:, dx:], kh, kw, qh, qw, (ph, pw), (1, 1), 1,
+                           ones=fold)
+            if t == 0:
+                np.matmul(cols, wm, out=best)
+                continue
+            if block is None:
+                block = np.empty_like(best)
+            np.matmul(cols, wm, out=block)
+            if won is not None:  # the first position wins ties, as max_pool_raw's
+                if better is None:
+                    better = np.empty(best.shape, bool)
+                    mark = np.empty(best.shape, won.dtype)
+                np.greater(block, best, out=better)
+                # positions come in increasing order, so "won = t where better" is a
+                # maximum (ufuncs: np.putmask took twice the whole forward here)
+                np.multiply(better, mark.dtype.type(t), out=mark)
+                np.maximum(won, mark, out=won)
+            np.maximum(best, block, out=best)
+        if bias is not None and not fold:
+            best += bias._value
+        if activation == "relu":
+            np.maximum(best, 0, out=best)
+
+    per_block = qh * qw * kh * kw * c  # column entries of one window position's block
+    threads.run_parts(part, threads.split_batch(n, per_block * taps * o,
+                                                _chunks(n, per_block * xv.itemsize)))
+    inputs = (x, w) if bias is None else (x, w, bias)
+    return apply("Conv2DMaxPool", out, inputs,
+                 {"act": activation, "pads": pads, "pool": tuple(pool), "winner": winner,
+                  "conv_shape": (n, oh, ow, o)})
+
+
+@register_gradient("Conv2DMaxPool", wants_needs=True)
+def _conv2d_max_pool_grad(g, out, x, w, b=None, *, needs, act, pads, pool, winner,
+                          conv_shape):
+    gz = relu_grad(g, out) if act == "relu" else g  # on the pooled quarter
+    g_conv = max_pool_grad(gz, conv_shape, ksize=pool, strides=pool,
+                           pads=((0, 0), (0, 0)), winner=winner)
+    geo = {"strides": (1, 1), "dilations": (1, 1), "pads": pads, "groups": 1}
+    gx = conv2d_backprop_input(g_conv, w, x._value.shape, **geo) if needs[0] else None
+    gw = conv2d_backprop_filter(x, g_conv, w._value.shape, **geo) if needs[1] else None
+    if b is None:
+        return gx, gw
+    if not needs[2]:
+        return gx, gw, None
+    flat = reshape(gz, (-1, gz._value.shape[-1]))  # Σ as a product with ones (_conv2d_grad)
+    ones = Tensor._wrap(np.ones((1, flat._value.shape[0]), flat._value.dtype))
+    return gx, gw, reshape(matmul(ones, flat), (-1,))
+
+
 def _attrs(strides, dilations, pads, groups):
     return {"strides": tuple(strides), "dilations": tuple(dilations), "pads": pads,
             "groups": groups}

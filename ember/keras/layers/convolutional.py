@@ -248,6 +248,13 @@ class _Conv(Layer):
             y = self.activation(y)
         return y
 
+    def _call_with_pool(self, x, pool):
+        """``MaxPooling2D(pool)(self(x))`` as one op (``conv_ops.conv2d_max_pool``), for
+        ``Sequential``, which checks first that nothing else of either layer's call applies
+        (stride 1, channels last, relu or linear, the kernel's dtype and channels)."""
+        return conv_ops.conv2d_max_pool(x, self.kernel, self.bias, pads=self._pads(),
+                                        activation=self._fused, pool=pool)
+
     def get_config(self):
         config = super().get_config()
         config.update({

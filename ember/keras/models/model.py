@@ -241,13 +241,14 @@ class Model(Layer):
         with GradientTape() as tape:
             if state is not None and len(_recording) == 1:
                 # fit's own step, recorded by this tape alone: a Sequential may run its
-                # Dense/Dropout layers as one op (ops.nn.dense_stack), whose rule is
-                # first-order only, as Keras's fit runs the step as one traced graph.
-                object.__setattr__(self, "_stack_dense", True)
+                # Dense/Dropout layers as one op (ops.nn.dense_stack, whose rule is
+                # first-order only) and its Conv2D + MaxPooling2D pairs as one op, as Keras's
+                # fit runs the step as one traced graph.
+                object.__setattr__(self, "_fit_step", True)
                 try:
                     y_pred = self(x, training=True)
                 finally:
-                    object.__setattr__(self, "_stack_dense", False)
+                    object.__setattr__(self, "_fit_step", False)
             else:
                 y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
