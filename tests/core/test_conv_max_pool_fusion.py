@@ -169,3 +169,11 @@ def test_a_wrong_input_still_gets_the_layers_error():
     model = _lab_cnn()
     with pytest.raises(ValueError, match="channels"):
         model.predict(np.zeros((2, 28, 28, 3), "float32"), verbose=0)
+
+
+def test_second_derivatives_take_the_conv_ops_path():
+    from tests.core.gradcheck import check_second_order
+    x = rand((2, 6, 6, 2), away=0.05)
+    w = rand((3, 3, 2, 3))
+    b = rand((3,))
+    check_second_order(lambda x, w, b: C.conv2d_max_pool(x, w, b), [x, w, b])
