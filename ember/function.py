@@ -1,7 +1,9 @@
 """``tf.function``: Ember runs the decorated function eagerly, every call.
 
 Ember has no graph compiler, and ``tf.function`` does not trace and replay: speed comes
-from fused ops instead. A decorated function therefore behaves as TensorFlow's does under
+from fused ops instead (inside a call, as in ``fit``'s own step, a ``Sequential`` runs its
+Dense runs and Conv2D + MaxPooling2D pairs as single ops while at most one tape records).
+A decorated function therefore behaves as TensorFlow's does under
 ``tf.config.run_functions_eagerly(True)``:
 
 - the numbers are the ones TF computes (TF promises the same of a correct ``tf.function``);
@@ -26,6 +28,7 @@ import weakref
 import numpy as np
 
 from ember import nest
+from ember import record as _record
 from ember.tensor import Tensor, TensorShape, convert_to_tensor
 from ember.tensor_spec import TensorSpec
 
@@ -96,9 +99,14 @@ class Function:
         if self._input_signature is not None:
             args, kwargs = self._bind(args, kwargs)
         self._note_trace(args, kwargs)
-        out = self._python_function(*args, **kwargs)
         if _STATE["run_eagerly"]:
-            return out
+            return self._python_function(*args, **kwargs)
+        # A traced step in TF: a Sequential may fuse its layers here (ember.record.TRACED).
+        _record.TRACED[0] += 1
+        try:
+            out = self._python_function(*args, **kwargs)
+        finally:
+            _record.TRACED[0] -= 1
         return nest.map_structure(_as_output, out)
 
     def experimental_get_tracing_count(self) -> int:

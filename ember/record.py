@@ -25,6 +25,10 @@ GRADIENTS: dict = {}
 # Ops whose rule can write an input's gradient into a buffer it is handed (``into=``).
 WRITES_INTO: set = set()
 
+# How many ``tf.function`` calls (not run eagerly) are running: TF runs those as one traced
+# graph, so a model may run several layers as one fused op there, as in ``fit``'s own step.
+TRACED = [0]
+
 
 def register_gradient(op_name: str, wants_needs: bool = False, writes_into: bool = False):
     """Registers the gradient rule (VJP) of ``op_name``; use it right under the rule.

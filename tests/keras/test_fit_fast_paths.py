@@ -345,6 +345,45 @@ def test_dense_stack_runs_only_in_fits_own_step(monkeypatch):
     assert len(calls) == 4  # one per step
 
 
+def test_a_tf_function_step_fuses_and_computes_the_eager_gradients(monkeypatch):
+    from ember.ops import nn as nn_ops
+    calls = []
+    real = nn_ops.dense_stack
+    monkeypatch.setattr(nn_ops, "dense_stack", lambda *a: (calls.append(1), real(*a))[1])
+    x, y = _data(n=32)
+    model = _seed_mlp(dropout=0.0)  # Dropout(0) is the identity: no draws to compare
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        return loss, tape.gradient(loss, model.trainable_variables)
+
+    eager_loss, eager_grads = step(x, y)
+    assert calls == []  # an eager custom loop records one op per layer
+    traced_loss, traced_grads = tf.function(step)(x, y)
+    assert calls  # (three runs of one Dense: Dropout(0) is not fused)
+    np.testing.assert_allclose(traced_loss.numpy(), eager_loss.numpy(), rtol=1e-6)
+    for a, b in zip(traced_grads, eager_grads):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-7)
+
+    @tf.function
+    def second_order(x):  # two tapes record: the layers keep their own ops
+        x = tf.constant(x)
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                out = tf.reduce_sum(model(x, training=True))
+            g = inner.gradient(out, x)
+            penalty = tf.reduce_sum(g * g)
+        return outer.gradient(penalty, model.trainable_variables)
+
+    calls.clear()
+    assert all(v is not None for v in second_order(x)[:1])
+    assert calls == []
+
+
 def test_dense_stack_gradients_against_finite_differences():
     from ember.ops import nn as nn_ops
     from tests.core.gradcheck import check, rand

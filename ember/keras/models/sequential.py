@@ -15,6 +15,7 @@ from ember.keras.models.model import Model
 from ember.keras.models.model_inputs import standardize_input
 from ember.ops import nn as nn_ops
 from ember.record import RECORDING as _recording
+from ember.record import TRACED as _traced
 from ember.tensor import Tensor, as_array
 
 
@@ -125,7 +126,8 @@ class Sequential(Model):
         x = inputs if kt is None else standardize_input(inputs, kt, self.name)
         layers = self._layers
         i, n = 0, len(layers)
-        fit_step = self.__dict__.get("_fit_step", False)
+        fit_step = self.__dict__.get("_fit_step", False) or (
+            _traced[0] and len(_recording) <= 1)  # inside tf.function: a traced step too
         stack = training and fit_step
         while i < n:
             layer = layers[i]
