@@ -138,8 +138,9 @@ def _chunks(n, bytes_per_example):
     return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 
-def _im2col(xp, kh, kw, oh, ow, strides, dilations, groups, ones=False):
-    """The column matrix of a chunk, in the reused buffer: (P, K) or (groups, P, K).
+def _im2col(xp, kh, kw, oh, ow, strides, dilations, groups, ones=False, keep=False):
+    """The column matrix of a chunk, in the reused buffer: (P, K) or (groups, P, K); in a
+    new array of its own with ``keep=True`` (the caller keeps it for the backward pass).
 
     With few channels the rows are short, so the buffer is filled tap by tap in (K, P)
     order (each tap one plane copy) and the (P, K) matrix is its transpose, a view BLAS
@@ -149,7 +150,7 @@ def _im2col(xp, kh, kw, oh, ow, strides, dilations, groups, ones=False):
     n, c = xp.shape[0], xp.shape[3]
     if groups == 1 and c < _FEW_CHANNELS:
         k, p = kh * kw * c, n * oh * ow
-        flat = _buffer((k + ones, p), xp.dtype)
+        flat = (np.empty if keep else _buffer)((k + ones, p), xp.dtype)
         buf = flat[:k].reshape(kh, kw, c, n, oh, ow)
         for a in range(kh):
             for b in range(kw):
@@ -160,7 +161,7 @@ def _im2col(xp, kh, kw, oh, ow, strides, dilations, groups, ones=False):
         return flat.T
     win = _windows(xp, kh, kw, oh, ow, strides, dilations)
     if groups == 1:
-        buf = _buffer(win.shape, xp.dtype)
+        buf = (np.empty if keep else _buffer)(win.shape, xp.dtype)
         np.copyto(buf, win)
         return buf.reshape(n * oh * ow, kh * kw * c)
     cg = c // groups
@@ -308,6 +309,11 @@ def conv2d_max_pool(x, w, bias=None, *, pads=("valid", "valid"), activation=None
     taps = ph * pw
     winner = np.zeros(out.shape, np.uint8 if taps < 256 else np.int32) if is_recording() \
         else None
+    per_block = qh * qw * kh * kw * c  # column entries of one window position's block
+    # While a tape records, the blocks' column matrices are kept for the kernel gradient
+    # (not built again there) when they are small (the lab CNN's: 7 MB at batch 64).
+    keep = winner is not None and n * per_block * taps * xv.itemsize <= KEEP_COLUMNS
+    kept = {}
 
     def part(n0, n1):
         best = out[n0:n1].reshape(-1, o)
@@ -316,7 +322,9 @@ def conv2d_max_pool(x, w, bias=None, *, pads=("valid", "valid"), activation=None
         for t in range(taps):
             dy, dx = divmod(t, pw)
             cols = _im2col(xp[n0:n1, dy:, dx:], kh, kw, qh, qw, (ph, pw), (1, 1), 1,
-                           ones=fold)
+                           ones=fold, keep=keep)
+            if keep:
+                kept[n0, t] = cols[:, :-1] if fold else cols
             if t == 0:
                 np.matmul(cols, wm, out=best)
                 continue
@@ -338,18 +346,21 @@ def conv2d_max_pool(x, w, bias=None, *, pads=("valid", "valid"), activation=None
         if activation == "relu":
             np.maximum(best, 0, out=best)
 
-    per_block = qh * qw * kh * kw * c  # column entries of one window position's block
     threads.run_parts(part, threads.split_batch(n, per_block * taps * o,
                                                 _chunks(n, per_block * xv.itemsize)))
     inputs = (x, w) if bias is None else (x, w, bias)
     return apply("Conv2DMaxPool", out, inputs,
                  {"act": activation, "pads": pads, "pool": tuple(pool), "winner": winner,
-                  "conv_shape": (n, oh, ow, o)})
+                  "conv_shape": (n, oh, ow, o), "cols": kept})
+
+
+# The most bytes of column matrices the fused conv + pool op keeps for its backward pass.
+KEEP_COLUMNS = 64 << 20
 
 
 @register_gradient("Conv2DMaxPool", wants_needs=True)
 def _conv2d_max_pool_grad(g, out, x, w, b=None, *, needs, act, pads, pool, winner,
-                          conv_shape):
+                          conv_shape, cols):
     gz = relu_grad(g, out) if act == "relu" else g  # on the pooled quarter
     if is_recording():
         # Another tape records this walk (a second derivative): the conv's own ops, each
@@ -361,7 +372,7 @@ def _conv2d_max_pool_grad(g, out, x, w, b=None, *, needs, act, pads, pool, winne
         gw = conv2d_backprop_filter(x, g_conv, w._value.shape, **geo) if needs[1] else None
     else:
         gx, gw = _conv_max_pool_backward(gz._value, winner, x._value, w._value, pads, pool,
-                                         needs)
+                                         needs, cols)
     if b is None:
         return gx, gw
     if not needs[2]:
@@ -371,12 +382,13 @@ def _conv2d_max_pool_grad(g, out, x, w, b=None, *, needs, act, pads, pool, winne
     return gx, gw, reshape(matmul(ones, flat), (-1,))
 
 
-def _conv_max_pool_backward(gz, winner, xv, wv, pads, pool, needs):
+def _conv_max_pool_backward(gz, winner, xv, wv, pads, pool, needs, kept=None):
     """The fused op's input and kernel gradients, block by block as its forward: the pooled
     gradient of the windows position t won is that block's output gradient, so the kernel
     gradient is Σ_t cols_tᵀ g_t and the input gradient adds g_t wᵀ back where block t's
     windows read. No full-size gradient is built (measured on the lab CNN's training step:
-    the routing to the full conv output was 12% of the epoch)."""
+    the routing to the full conv output was 12% of the epoch). ``kept``: the forward's
+    column matrices by (first example, position), where it kept them."""
     kh, kw, c, o = wv.shape
     n, qh, qw, _ = gz.shape
     ph, pw = pool
@@ -395,7 +407,9 @@ def _conv_max_pool_backward(gz, winner, xv, wv, pads, pool, needs):
             np.equal(won, t, out=hit)
             gt = _keep_where(g, hit)
             if needs[1]:
-                cols = _im2col(xp[n0:n1, dy:, dx:], kh, kw, qh, qw, (ph, pw), (1, 1), 1)
+                cols = kept.get((n0, t)) if kept else None
+                if cols is None:
+                    cols = _im2col(xp[n0:n1, dy:, dx:], kh, kw, qh, qw, (ph, pw), (1, 1), 1)
                 if acc is None:
                     acc = cols.T @ gt
                 else:
