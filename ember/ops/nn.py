@@ -32,6 +32,7 @@ from ember.ops.math import (
 )
 from ember.ops.math import abs as abs_
 from ember.ops.reduce import reduce_sum
+from ember.record import RECORDING as _RECORDING
 from ember.record import apply, register_gradient
 from ember.tensor import Tensor
 from ember.tensor import ensure_tensor as _t
@@ -497,6 +498,14 @@ _NO_ACT = {"act": None}
 
 @register_gradient("Dense", wants_needs=True, writes_into=True)
 def _dense_grad(g, out, x, w, b=None, *, needs, act, into=None):
+    if not _RECORDING:  # no tape records this walk: the same arithmetic on arrays
+        gv = g._value
+        if act == "relu":
+            gv = _keep_where(gv, out._value > 0)
+        elif act == "tanh":
+            ov = out._value
+            gv = gv * (1 - ov * ov)
+        return _dense_input_grads_raw(gv, x, w, b, needs, into)
     if act == "relu":
         gz = relu_grad(g, out)
     elif act == "tanh":
@@ -508,6 +517,10 @@ def _dense_grad(g, out, x, w, b=None, *, needs, act, into=None):
 
 @register_gradient("DenseDropout", wants_needs=True, writes_into=True)
 def _dense_dropout_grad(g, out, x, w, b=None, *, needs, act, mask, scale, into=None):
+    if not _RECORDING:
+        gz = _keep_where(g._value, out._value > 0 if mask is None else mask)
+        gz *= gz.dtype.type(scale)
+        return _dense_input_grads_raw(gz, x, w, b, needs, into)
     gz = dropout_grad(g, out._value > 0 if mask is None else mask, scale)
     return _dense_input_grads(gz, x, w, b, needs, into)
 
@@ -624,6 +637,21 @@ def _dense_stack_grad(g, out, x, *params, needs, acts, masks, scales, hs, layout
     else:
         grads[0] = Tensor._wrap(gz)
     return tuple(grads)
+
+
+def _dense_input_grads_raw(gz, x, w, b, needs, into):
+    """``_dense_input_grads`` on arrays, for a backward walk no tape records (the usual
+    one: no second derivative can read these values, so the products need no ops of their
+    own; measured on the seed MLP's custom GradientTape step at batch 32: the Dense rules
+    ~25% faster). ``gz`` is the gradient at the pre-activation output, an ndarray."""
+    gx = Tensor._wrap(_threads.matmul(gz, w._value.T)) if needs[0] else None
+    w_into = into[1] if into is not None else None
+    gw = Tensor._wrap(_threads.matmul(x._value.T, gz, out=w_into)) if needs[1] else None
+    if b is None:
+        return gx, gw
+    b_into = into[2] if into is not None else None
+    gb = Tensor._wrap(gz.sum(axis=0, out=b_into)) if needs[2] else None
+    return gx, gw, gb
 
 
 def _dense_input_grads(gz, x, w, b, needs, into):

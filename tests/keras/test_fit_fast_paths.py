@@ -384,6 +384,35 @@ def test_a_tf_function_step_fuses_and_computes_the_eager_gradients(monkeypatch):
     assert calls == []
 
 
+@pytest.mark.parametrize("activation", [None, "relu", "tanh", "softmax"])
+@pytest.mark.parametrize("dropout", [None, 0.4])
+def test_dense_rules_on_arrays_equal_the_rules_in_ops(activation, dropout):
+    # With no tape recording the backward walk, the Dense rules work on arrays; with one
+    # (a second derivative), in ops. Both give the same gradients.
+    from ember.ops import nn as nn_ops
+    if dropout is not None and activation in ("tanh", "softmax"):
+        pytest.skip("dense fuses dropout only after a relu or linear activation")
+    rng = np.random.default_rng(3)
+    x = tf.constant(rng.normal(size=(6, 5)))
+    w = tf.Variable(rng.normal(size=(5, 4)))
+    b = tf.Variable(rng.normal(size=(4,)))
+    u = tf.constant(rng.normal(size=(6, 4)))
+    results = []
+    for outer_records in (False, True):
+        keras.utils.set_random_seed(0)  # the same dropout draw both times
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = nn_ops.dense(x, w, b, activation, dropout=dropout)
+                loss = tf.reduce_sum(y * u)
+            if not outer_records:
+                outer.stop_recording().__enter__()
+            grads = tape.gradient(loss, [x, w, b])
+        results.append([g.numpy() for g in grads])
+    for raw, in_ops in zip(*results):
+        np.testing.assert_allclose(raw, in_ops, rtol=1e-12, atol=1e-12)
+
+
 def test_dense_stack_gradients_against_finite_differences():
     from ember.ops import nn as nn_ops
     from tests.core.gradcheck import check, rand
