@@ -110,13 +110,14 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 # The seed MLP's 128x784 @ 784x128 (2^23.6 multiply-adds) is below LARGE_MATMUL. On the quiet
 # 2-core EPYC it takes 268 µs on one BLAS thread and 158 µs on two (interleaved medians);
 # with one busy process beside it, two threads took 34 ms (a stall of the kind the module
-# docstring describes). So the first CALIBRATE mid-sized matmuls alternate one thread and
-# the limit, and the faster (by its median time: the best time hides stalls) is kept for the
-# rest of the process. When the threads are kept, two calls in a row that stall (STALL times
-# slower per multiply-add than one thread's median; one alone can be a hiccup) put them
-# away for HOLD_S seconds, doubling up to HOLD_MAX_S while stalls repeat. The choice is made
-# once, not call by call, because the two differ in the last bits (OpenBLAS's one-thread
-# small-matrix kernel): a quiet machine repeats a seeded run exactly, and
+# docstring describes). So the first mid-sized matmul is first run CALIBRATE times into a
+# scratch array, alternating one thread and the limit, and the faster (by its median time:
+# the best time hides stalls) is kept for the rest of the process. When the threads are
+# kept, two calls in a row that stall (STALL times slower per multiply-add than one
+# thread's median; one alone can be a hiccup) put them away for HOLD_S seconds, doubling up
+# to HOLD_MAX_S while stalls repeat. The choice is made once, not call by call, because the
+# two differ in the last bits (OpenBLAS's one-thread small-matrix kernel): a model called
+# twice gives the same bits, a quiet machine repeats a seeded run exactly, and
 # ``tf.config.experimental.enable_op_determinism()`` or one BLAS thread keeps every
 # mid-sized matmul on one thread. Cost: two threadpoolctl calls (~3 µs) and two clock reads
 # per mid-sized call.
@@ -184,19 +185,33 @@ class _Adaptive:
                 self.hold = HOLD_S
 
     def matmul(self, a, b, out, work):
+        if self.keep is None and not self.deterministic:
+            # Calibrate on this product into a scratch array before computing it, so that
+            # every result of the process comes from the kept setting: a model called twice
+            # gives the same bits (measured cost: 16 products, once).
+            scratch = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+                               + (a.shape[-2], b.shape[-1]), np.result_type(a, b))
+            while self.keep is None:
+                start = _clock()
+                mode = self.choose(start)
+                self._run(mode, a, b, scratch)
+                self.observe(mode, work, _clock() - start, start)
         start = _clock()
         mode = self.choose(start)
-        if mode == 1:
-            result = np.matmul(a, b, out=out)
-        else:
-            _set(_limit)
-            try:
-                result = np.matmul(a, b, out=out)
-            finally:
-                _set(1)
-        if mode == "many" or self.keep is None:
+        result = self._run(mode, a, b, out)
+        if mode == "many":
             self.observe(mode, work, _clock() - start, start)
         return result
+
+    @staticmethod
+    def _run(mode, a, b, out):
+        if mode == 1:
+            return np.matmul(a, b, out=out)
+        _set(_limit)
+        try:
+            return np.matmul(a, b, out=out)
+        finally:
+            _set(1)
 
     def describe(self) -> str:
         if self.deterministic:

@@ -149,3 +149,17 @@ def test_mid_matmul_results_match_numpy_whatever_the_threads(fresh_policy, monke
     assert calls.count(2) >= threads.CALIBRATE // 2  # the calibration tried the threads
     assert threads._ADAPTIVE.keep in (1, "many")
     assert all(n == 1 for n in _numpy_blas_threads())  # back to one thread after each call
+
+
+def test_results_do_not_change_while_the_policy_calibrates(fresh_policy, monkeypatch):
+    # The calibration runs on a scratch array before the first mid-sized product, so the
+    # first result already comes from the kept setting: the same inputs, the same bits.
+    threads.set_blas_threads(2)
+    monkeypatch.setattr(threads, "_ADAPTIVE", threads._Adaptive())
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((256, 784)).astype(np.float32)
+    w = rng.standard_normal((784, 128)).astype(np.float32)
+    first = threads.matmul(x, w)
+    assert threads._ADAPTIVE.keep in (1, "many")
+    for _ in range(3):
+        np.testing.assert_array_equal(threads.matmul(x, w), first)
