@@ -310,6 +310,7 @@ def conv2d_max_pool(x, w, bias=None, *, pads=("valid", "valid"), activation=None
     winner = np.zeros(out.shape, np.uint8 if taps < 256 else np.int32) if is_recording() \
         else None
     per_block = qh * qw * kh * kw * c  # column entries of one window position's block
+    parts = _block_parts(n, per_block, taps, o, xv.itemsize)
     # While a tape records, the blocks' column matrices are kept for the kernel gradient
     # (not built again there) when they are small (the lab CNN's: 7 MB at batch 64).
     keep = winner is not None and n * per_block * taps * xv.itemsize <= KEEP_COLUMNS
@@ -335,19 +336,14 @@ def conv2d_max_pool(x, w, bias=None, *, pads=("valid", "valid"), activation=None
                 if better is None:
                     better = np.empty(best.shape, bool)
                     mark = np.empty(best.shape, won.dtype)
-                np.greater(block, best, out=better)
-                # positions come in increasing order, so "won = t where better" is a
-                # maximum (ufuncs: np.putmask took twice the whole forward here)
-                np.multiply(better, mark.dtype.type(t), out=mark)
-                np.maximum(won, mark, out=won)
+                _mark_winner(block, best, t, won, better, mark)
             np.maximum(best, block, out=best)
         if bias is not None and not fold:
             best += bias._value
         if activation == "relu":
             np.maximum(best, 0, out=best)
 
-    threads.run_parts(part, threads.split_batch(n, per_block * taps * o,
-                                                _chunks(n, per_block * xv.itemsize)))
+    threads.run_parts(part, parts)
     inputs = (x, w) if bias is None else (x, w, bias)
     return apply("Conv2DMaxPool", out, inputs,
                  {"act": activation, "pads": pads, "pool": tuple(pool), "winner": winner,
@@ -356,6 +352,22 @@ def conv2d_max_pool(x, w, bias=None, *, pads=("valid", "valid"), activation=None
 
 # The most bytes of column matrices the fused conv + pool op keeps for its backward pass.
 KEEP_COLUMNS = 64 << 20
+
+
+def _block_parts(n, per_block, taps, out_channels, itemsize):
+    """The fused op's (start, stop) pieces of the batch, the same in forward and backward
+    (the kept column matrices are found by their start): memory-bounded per block, split
+    across the workers by the work of all ``taps`` blocks."""
+    return threads.split_batch(n, per_block * taps * out_channels,
+                               _chunks(n, per_block * itemsize))
+
+
+def _bias_grad(gz):
+    """Σ of ``gz`` over every axis but the last, as a product with ones: BLAS is ~50x faster
+    than a NumPy reduction over the leading axes of an (n, h, w, c) array."""
+    flat = reshape(gz, (-1, gz._value.shape[-1]))
+    ones = Tensor._wrap(np.ones((1, flat._value.shape[0]), flat._value.dtype))
+    return reshape(matmul(ones, flat), (-1,))
 
 
 @register_gradient("Conv2DMaxPool", wants_needs=True)
@@ -375,11 +387,7 @@ def _conv2d_max_pool_grad(g, out, x, w, b=None, *, needs, act, pads, pool, winne
                                          needs, cols)
     if b is None:
         return gx, gw
-    if not needs[2]:
-        return gx, gw, None
-    flat = reshape(gz, (-1, gz._value.shape[-1]))  # Σ as a product with ones (_conv2d_grad)
-    ones = Tensor._wrap(np.ones((1, flat._value.shape[0]), flat._value.dtype))
-    return gx, gw, reshape(matmul(ones, flat), (-1,))
+    return gx, gw, _bias_grad(gz) if needs[2] else None
 
 
 def _conv_max_pool_backward(gz, winner, xv, wv, pads, pool, needs, kept=None):
@@ -424,9 +432,8 @@ def _conv_max_pool_backward(gz, winner, xv, wv, pads, pool, needs, kept=None):
                         _tap(view, a, bb, qh, qw, (ph, pw), (1, 1))[...] += back[a, bb]
         return acc
 
-    per_block = qh * qw * kh * kw * c
-    partials = threads.run_parts(part, threads.split_batch(
-        n, per_block * ph * pw * o, _chunks(n, per_block * xv.itemsize)))
+    partials = threads.run_parts(part, _block_parts(n, qh * qw * kh * kw * c, ph * pw, o,
+                                                    xv.itemsize))
     gw = None
     if needs[1]:
         acc = partials[0]
@@ -470,13 +477,7 @@ def _conv2d_grad(g, out, x, w, b=None, *, needs, act, **geo):
     gw = conv2d_backprop_filter(x, gz, w._value.shape, **geo) if needs[1] else None
     if b is None:
         return gx, gw
-    if not needs[2]:
-        return gx, gw, None
-    # Σ over batch and pixels as a product with ones: BLAS is ~50x faster than a NumPy
-    # reduction over the leading axes of an (n, h, w, c) array.
-    flat = reshape(gz, (-1, gz._value.shape[-1]))
-    ones = Tensor._wrap(np.ones((1, flat._value.shape[0]), flat._value.dtype))
-    return gx, gw, reshape(matmul(ones, flat), (-1,))
+    return gx, gw, _bias_grad(gz) if needs[2] else None
 
 
 def conv2d_backprop_input(g, w, input_shape, *, strides, dilations, pads, groups):
@@ -542,14 +543,19 @@ def max_pool_raw(x, ksize, strides, padding):
     better, mark = np.empty(out.shape, bool), np.empty(out.shape, winner.dtype)
     for t in range(1, taps):
         tap = _tap(xp, *divmod(t, ksize[1]), oh, ow, strides, (1, 1))
-        np.greater(tap, out, out=better)
+        _mark_winner(tap, out, t, winner, better, mark)
         np.maximum(out, tap, out=out)
-        # taps come in increasing order, so "winner = t where better" is a maximum
-        # (ufuncs: np.copyto(..., where=) is ten times slower here)
-        np.multiply(better, mark.dtype.type(t), out=mark)
-        np.maximum(winner, mark, out=winner)
     return apply("MaxPool", out, (x,), {"ksize": tuple(ksize), "strides": tuple(strides),
                                         "pads": pads, "winner": winner})
+
+
+def _mark_winner(candidate, best, t, winner, better, mark):
+    """``winner = t`` where ``candidate`` beats ``best`` (strictly: the first wins ties),
+    before ``best`` takes the maximum. Candidates come in increasing ``t``, so this is a
+    maximum of ufuncs (np.copyto(..., where=) and np.putmask are several times slower)."""
+    np.greater(candidate, best, out=better)
+    np.multiply(better, mark.dtype.type(t), out=mark)
+    np.maximum(winner, mark, out=winner)
 
 
 @register_gradient("MaxPool")

@@ -499,13 +499,8 @@ _NO_ACT = {"act": None}
 @register_gradient("Dense", wants_needs=True, writes_into=True)
 def _dense_grad(g, out, x, w, b=None, *, needs, act, into=None):
     if not _RECORDING:  # no tape records this walk: the same arithmetic on arrays
-        gv = g._value
-        if act == "relu":
-            gv = _keep_where(gv, out._value > 0)
-        elif act == "tanh":
-            ov = out._value
-            gv = gv * (1 - ov * ov)
-        return _dense_input_grads_raw(gv, x, w, b, needs, into)
+        return _dense_input_grads_raw(_pre_activation_grad(g._value, out._value, act),
+                                      x, w, b, needs, into)
     if act == "relu":
         gz = relu_grad(g, out)
     elif act == "tanh":
@@ -518,9 +513,8 @@ def _dense_grad(g, out, x, w, b=None, *, needs, act, into=None):
 @register_gradient("DenseDropout", wants_needs=True, writes_into=True)
 def _dense_dropout_grad(g, out, x, w, b=None, *, needs, act, mask, scale, into=None):
     if not _RECORDING:
-        gz = _keep_where(g._value, out._value > 0 if mask is None else mask)
-        gz *= gz.dtype.type(scale)
-        return _dense_input_grads_raw(gz, x, w, b, needs, into)
+        return _dense_input_grads_raw(_pre_activation_grad(g._value, out._value, act, mask,
+                                                           scale), x, w, b, needs, into)
     gz = dropout_grad(g, out._value > 0 if mask is None else mask, scale)
     return _dense_input_grads(gz, x, w, b, needs, into)
 
@@ -613,30 +607,47 @@ def _dense_stack_grad(g, out, x, *params, needs, acts, masks, scales, hs, layout
     # so the walk is the layers' own rules, without a Tensor, a record or a rule call apiece.
     grads = [None] * (1 + len(params))
     gz = g._value
-    p = len(params)
+    k = 1 + len(params)  # index in the inputs after this layer's kernel and bias
     for i in reversed(range(len(layout))):
         has_b = layout[i]
-        at = p - (2 if has_b else 1)  # this layer's kernel's index in params
-        out_i = hs[i + 1]
-        if scales[i] is not None:
-            gz = _keep_where(gz, out_i > 0 if masks[i] is None else masks[i])
-            gz *= gz.dtype.type(scales[i])
-        elif acts[i] == "relu":
-            gz = _keep_where(gz, out_i > 0)
-        w = params[at]
-        if needs[1 + at]:
-            buf = into[1 + at] if into is not None else None
-            grads[1 + at] = Tensor._wrap(_threads.matmul(hs[i].T, gz, out=buf))
-        if has_b and needs[2 + at]:
-            buf = into[2 + at] if into is not None else None
-            grads[2 + at] = Tensor._wrap(gz.sum(axis=0, out=buf))
-        if i == 0 and not needs[0]:
-            break
-        gz = _threads.matmul(gz, w._value.T)
-        p = at
-    else:
-        grads[0] = Tensor._wrap(gz)
+        k -= 2 if has_b else 1  # this layer's kernel's index in the inputs
+        gz = _pre_activation_grad(gz, hs[i + 1], acts[i], masks[i], scales[i])
+        gz, gw, gb = _dense_backward_arrays(
+            gz, hs[i], params[k - 1]._value, i > 0 or needs[0], needs[k],
+            has_b and needs[k + 1], into[k] if into is not None else None,
+            into[k + 1] if into is not None and has_b else None)
+        grads[k] = _wrap_or_none(gw)
+        if has_b:
+            grads[k + 1] = _wrap_or_none(gb)
+    grads[0] = _wrap_or_none(gz)
     return tuple(grads)
+
+
+def _pre_activation_grad(gv, out_v, act, mask=None, scale=None):
+    """The gradient at a Dense op's pre-activation output, on arrays, from the gradient
+    ``gv`` at its output ``out_v``: through inverted dropout (``scale`` given; after a
+    relu, out > 0 is the mask) or through relu or tanh."""
+    if scale is not None:
+        gv = _keep_where(gv, out_v > 0 if mask is None else mask)
+        gv *= gv.dtype.type(scale)
+    elif act == "relu":
+        gv = _keep_where(gv, out_v > 0)
+    elif act == "tanh":
+        gv = gv * (1 - out_v * out_v)
+    return gv
+
+
+def _dense_backward_arrays(gz, xv, wv, need_x, need_w, need_b, w_into=None, b_into=None):
+    """(dx, dW, db) of ``xv @ wv + b`` on arrays, None where not needed; dW and db written
+    into the given buffers (the optimizer's pool) when there are some."""
+    gx = _threads.matmul(gz, wv.T) if need_x else None
+    gw = _threads.matmul(xv.T, gz, out=w_into) if need_w else None
+    gb = gz.sum(axis=0, out=b_into) if need_b else None
+    return gx, gw, gb
+
+
+def _wrap_or_none(v):
+    return None if v is None else Tensor._wrap(v)
 
 
 def _dense_input_grads_raw(gz, x, w, b, needs, into):
@@ -644,14 +655,11 @@ def _dense_input_grads_raw(gz, x, w, b, needs, into):
     one: no second derivative can read these values, so the products need no ops of their
     own; measured on the seed MLP's custom GradientTape step at batch 32: the Dense rules
     ~25% faster). ``gz`` is the gradient at the pre-activation output, an ndarray."""
-    gx = Tensor._wrap(_threads.matmul(gz, w._value.T)) if needs[0] else None
-    w_into = into[1] if into is not None else None
-    gw = Tensor._wrap(_threads.matmul(x._value.T, gz, out=w_into)) if needs[1] else None
-    if b is None:
-        return gx, gw
-    b_into = into[2] if into is not None else None
-    gb = Tensor._wrap(gz.sum(axis=0, out=b_into)) if needs[2] else None
-    return gx, gw, gb
+    grads = _dense_backward_arrays(
+        gz, x._value, w._value, needs[0], needs[1], b is not None and needs[2],
+        into[1] if into is not None else None,
+        into[2] if into is not None and b is not None else None)
+    return tuple(_wrap_or_none(v) for v in grads[:2 if b is None else 3])
 
 
 def _dense_input_grads(gz, x, w, b, needs, into):

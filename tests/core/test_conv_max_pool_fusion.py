@@ -77,16 +77,9 @@ def test_gradients_against_finite_differences():
 
 
 @pytest.fixture(scope="module")
-def fashion():
+def fashion(fashion_train):
     """256 Fashion-MNIST training images (N, 28, 28, 1) in [0, 1] and their labels."""
-    from ember.keras.datasets import DatasetFileError, DatasetNotFoundError
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EMBER_OFFLINE", "1")  # never try a download from a test
-        try:
-            (x, y), _ = keras.datasets.fashion_mnist.load_data()
-        except (DatasetNotFoundError, DatasetFileError, OSError) as e:
-            pytest.skip(f"Fashion-MNIST is not installed: {e}")
+    x, y = fashion_train
     return x[:256, :, :, None].astype("float32") / 255.0, y[:256].astype("int64")
 
 

@@ -22,16 +22,9 @@ keras = tf.keras
 
 
 @pytest.fixture(scope="module")
-def fashion():
+def fashion(fashion_train):
     """(x, y): the first 3000 Fashion-MNIST training images as float32 (N, 784) in [0, 1]."""
-    from ember.keras.datasets import DatasetFileError, DatasetNotFoundError
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EMBER_OFFLINE", "1")  # never try a download from a test
-        try:
-            (x, y), _ = keras.datasets.fashion_mnist.load_data()
-        except (DatasetNotFoundError, DatasetFileError, OSError) as e:
-            pytest.skip(f"Fashion-MNIST is not installed: {e}")
+    x, y = fashion_train
     x = x[:3000].reshape(-1, 784).astype("float32") / 255.0
     return x, y[:3000].astype("int64")
 

@@ -204,12 +204,10 @@ def _fuses_dropout(layer, after, x) -> bool:
     exactly a built Dense (relu or linear, no activity regularizer) and a built Dropout
     (global generator, no noise_shape), on a 2-D float tensor of the kernel's dtype with no
     mask, so that neither layer's ``__call__`` would do anything the fused op does not."""
-    return (type(layer) is Dense and type(after) is Dropout and layer.built and after.built
+    return (type(layer) is Dense and layer.built and _dropout_fusable(after)
             and type(x) is Tensor and x._keras_mask is None and x.ndim == 2
             and layer._fused in (None, "linear", "relu")
-            and layer.activity_regularizer is None and after.activity_regularizer is None
-            and after.noise_shape is None and after._rng is None and 0 < after.rate < 1
-            and "call" not in layer.__dict__ and "call" not in after.__dict__
+            and layer.activity_regularizer is None and "call" not in layer.__dict__
             and as_array(x).dtype == as_array(layer.kernel).dtype)
 
 
@@ -251,6 +249,8 @@ def _dense_run(layers, i, x):
 
 
 def _dropout_fusable(layer) -> bool:
+    """A built Dropout whose call a fused op may stand in for (global generator, no
+    noise_shape, a rate in (0, 1), no activity regularizer or patched call)."""
     return (type(layer) is Dropout and layer.built and layer.activity_regularizer is None
             and layer.noise_shape is None and layer._rng is None and 0 < layer.rate < 1
             and "call" not in layer.__dict__)
