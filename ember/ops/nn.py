@@ -341,6 +341,14 @@ def sparse_softmax_cross_entropy_mean(labels, logits):
             f"(batch, classes) and labels of shape (batch,); received logits {v.dtype} "
             f"{v.shape} and labels {lab.shape}.")
     lab = _check_labels(lab, v.shape[-1], "sparse_softmax_cross_entropy_with_logits")
+    value, probs = sparse_softmax_ce_mean_arrays(v, lab)
+    return apply("SparseSoftmaxCEMean", value, (z,), {"labels": lab, "probs": probs})
+
+
+def sparse_softmax_ce_mean_arrays(v: np.ndarray, lab: np.ndarray):
+    """(mean loss as a 0-d array, softmax probabilities) of 2-D logits ``v`` and checked
+    integer labels ``lab``: ``sparse_softmax_cross_entropy_mean``'s arithmetic on arrays
+    (also fit's planned step's, so both give the same bits)."""
     shifted = v - v.max(axis=-1, keepdims=True)
     probs = np.exp(shifted)
     total = probs.sum(axis=-1, keepdims=True)
@@ -351,7 +359,17 @@ def sparse_softmax_cross_entropy_mean(labels, logits):
     count = len(losses)
     value = np.asarray(np.add.reduce(losses, axis=0) / v.dtype.type(count) if count
                        else np.nan, dtype=v.dtype)
-    return apply("SparseSoftmaxCEMean", value, (z,), {"labels": lab, "probs": probs})
+    return value, probs
+
+
+def sparse_softmax_ce_mean_grad_arrays(probs: np.ndarray, labels: np.ndarray, g=1.0):
+    """(g / batch) * (probs - onehot(labels)) as a new array: the fused loss's gradient at
+    the logits, on arrays."""
+    v = probs.copy()
+    n = v.shape[0]
+    v[np.arange(n), labels] -= 1
+    v *= v.dtype.type(g * (1.0 / max(n, 1)))
+    return v
 
 
 @register_gradient("SparseSoftmaxCEMean")
@@ -361,10 +379,8 @@ def _sparse_softmax_ce_mean_grad(g, out, z, labels, probs):
 
 def sparse_softmax_ce_mean_backward(g, z, labels, probs=None):
     """(g / batch) * (softmax(z) - onehot(labels)): the fused loss's backward as one op."""
-    v = _softmax(z._value, -1) if probs is None else probs.copy()
-    n = v.shape[0]
-    v[np.arange(n), labels] -= 1
-    v *= g._value * v.dtype.type(1.0 / max(n, 1))
+    v = sparse_softmax_ce_mean_grad_arrays(
+        _softmax(z._value, -1) if probs is None else probs, labels, g._value)
     return apply("SparseSoftmaxCEMeanGrad", v, (g, z), {"labels": labels})
 
 
@@ -550,23 +566,42 @@ def dense_stack(x, layers):
     caller makes sure no other tape records.
     """
     x = _t(x)
-    h = x._value
     inputs = [x]
+    for w, b, _, _ in layers:
+        inputs.append(w)
+        if b is not None:
+            inputs.append(b)
+    hs, acts, masks, scales, final = dense_stack_arrays(
+        x._value, [(w._value, None if b is None else b._value, act, rate)
+                   for w, b, act, rate in layers])
+    layout = tuple(b is not None for _, b, _, _ in layers)
+    out = apply("DenseStack", hs[-1], tuple(inputs),
+                {"acts": acts, "masks": masks, "scales": scales, "hs": hs, "layout": layout})
+    if final is None:
+        return out
+    y = sigmoid(out) if final == "sigmoid" else softmax(out)
+    y._keras_logits = out
+    y._keras_activation = final
+    return y
+
+
+def dense_stack_arrays(h: np.ndarray, layers):
+    """``dense_stack``'s forward on arrays: ``layers`` as ``(kernel, bias or None,
+    activation, rate or None)`` arrays. Returns ``(hs, acts, masks, scales, final)``: each
+    layer's input then the last output (the logits when ``final`` names a 'sigmoid' or
+    'softmax' still to apply), and what the backward pass needs of each layer."""
     hs = [h]  # each layer's input, then the last output
     acts, masks, scales = [], [], []
     last = len(layers) - 1
     final = None
-    for i, (w, b, act, rate) in enumerate(layers):
-        wv = w._value
+    for i, (wv, bv, act, rate) in enumerate(layers):
         if h.ndim != 2 or h.shape[1] != wv.shape[0] or h.dtype != wv.dtype:
             raise InvalidArgumentError(
                 f"dense_stack: layer {i} expected inputs of shape (batch, {wv.shape[0]}) "
                 f"and dtype {wv.dtype}; received {tuple(h.shape)} of {h.dtype}.")
         z = _threads.matmul(h, wv)
-        inputs.append(w)
-        if b is not None:
-            z += b._value
-            inputs.append(b)
+        if bv is not None:
+            z += bv
         if act in ("sigmoid", "softmax"):
             if i != last or rate is not None:
                 raise ValueError(f"dense_stack: activation {act!r} must be the last layer's, "
@@ -589,15 +624,7 @@ def dense_stack(x, layers):
         scales.append(scale)
         hs.append(z)
         h = z
-    layout = tuple(b is not None for _, b, _, _ in layers)
-    out = apply("DenseStack", h, tuple(inputs),
-                {"acts": acts, "masks": masks, "scales": scales, "hs": hs, "layout": layout})
-    if final is None:
-        return out
-    y = sigmoid(out) if final == "sigmoid" else softmax(out)
-    y._keras_logits = out
-    y._keras_activation = final
-    return y
+    return hs, acts, masks, scales, final
 
 
 @register_gradient("DenseStack", wants_needs=True, writes_into=True)
@@ -605,22 +632,40 @@ def _dense_stack_grad(g, out, x, *params, needs, acts, masks, scales, hs, layout
     # The backward pass of every layer in one loop on arrays: dW and db straight into the
     # optimizer's buffers when given. Masks (relu's out > 0, dropout's keep) are constants,
     # so the walk is the layers' own rules, without a Tensor, a record or a rule call apiece.
-    grads = [None] * (1 + len(params))
-    gz = g._value
-    k = 1 + len(params)  # index in the inputs after this layer's kernel and bias
+    kernels = [p._value for p, is_kernel in zip(params, _kernel_flags(layout)) if is_kernel]
+    grads = dense_stack_backward_arrays(g._value, hs, kernels, acts, masks, scales, layout,
+                                        needs, into)
+    return tuple(_wrap_or_none(v) for v in grads)
+
+
+def _kernel_flags(layout):
+    """For each parameter of a DenseStack (kernel, then bias where there is one), whether
+    it is a kernel."""
+    flags = []
+    for has_b in layout:
+        flags += [True, False] if has_b else [True]
+    return flags
+
+
+def dense_stack_backward_arrays(gz, hs, kernels, acts, masks, scales, layout, needs,
+                                into=None):
+    """The gradients of a ``dense_stack`` on arrays, in its inputs' order (x, then each
+    layer's kernel and bias), None where ``needs`` says not needed; ``gz`` is the gradient
+    at its last output, ``into`` optional buffers (the optimizer's pool) by input index."""
+    grads = [None] * len(needs)
+    k = len(needs)  # index in the inputs after this layer's kernel and bias
     for i in reversed(range(len(layout))):
         has_b = layout[i]
         k -= 2 if has_b else 1  # this layer's kernel's index in the inputs
         gz = _pre_activation_grad(gz, hs[i + 1], acts[i], masks[i], scales[i])
-        gz, gw, gb = _dense_backward_arrays(
-            gz, hs[i], params[k - 1]._value, i > 0 or needs[0], needs[k],
+        gz, grads[k], gb = _dense_backward_arrays(
+            gz, hs[i], kernels[i], i > 0 or needs[0], needs[k],
             has_b and needs[k + 1], into[k] if into is not None else None,
             into[k + 1] if into is not None and has_b else None)
-        grads[k] = _wrap_or_none(gw)
         if has_b:
-            grads[k + 1] = _wrap_or_none(gb)
-    grads[0] = _wrap_or_none(gz)
-    return tuple(grads)
+            grads[k + 1] = gb
+    grads[0] = gz
+    return grads
 
 
 def _pre_activation_grad(gv, out_v, act, mask=None, scale=None):

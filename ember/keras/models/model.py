@@ -162,6 +162,7 @@ class Model(Layer):
         self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics,
                                                 self._output_names(), loss)
         self._loss_tracker = metrics_mod.Mean(name="loss")
+        self.run_eagerly = bool(run_eagerly)  # fit then runs no planned step
         self.compiled_loss.tracker = self._loss_tracker  # Keras 2's compiled_loss(...) records
         # Which layers train is decided here, as Keras says ("trainable variables are
         # determined at compile() time"): the classic GAN freezes the discriminator, compiles
@@ -284,6 +285,11 @@ class Model(Layer):
         x, _, _ = data_mod.unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
+    def _plan_fit_step(self, variables):
+        """A planned step for ``fit`` or None. Its ``run(x, y, sample_weight)`` trains on a
+        batch it fits, else returns False; ``Sequential`` plans one (planned_step.py)."""
+        return
+
     def _variables_to_train(self) -> list:
         """The trainable variables as the model was compiled: a layer frozen or unfrozen
         since ``compile`` keeps its compiled state (layers made since then, their own)."""
@@ -385,6 +391,10 @@ class Model(Layer):
         # An overridden train_step always reports its logs (it may call the default one).
         self._train_state.batch_logs = callback_list.needs_batch_logs or \
             type(self).train_step is not Model.train_step
+        # After the first step, a model made of what the planned step covers trains through
+        # it (planned_step.py: the same arithmetic on arrays, as Keras's fit runs a traced
+        # graph); any other model, and any batch the plan does not fit, the general step.
+        planned, plan_tried = None, False
         try:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
@@ -393,7 +403,16 @@ class Model(Layer):
                 step_logs = None
                 for step, batch in enumerate(train):
                     callback_list.on_train_batch_begin(step)
-                    step_logs = self.train_step(_pack(batch))
+                    if planned is not None and planned.run(*batch):
+                        step_logs = self.get_metrics_result() \
+                            if self._train_state.batch_logs else None
+                    else:
+                        step_logs = self.train_step(_pack(batch))
+                        if not plan_tried:
+                            plan_tried = True
+                            planned = self._plan_fit_step(self._train_state.variables)
+                            if planned is not None and isinstance(train, data_mod.ArrayBatches):
+                                train.reuse_buffers = True
                     if step_logs is not None or self._train_state.batch_logs:
                         step_logs = self._checked_logs(step_logs, "train_step")
                     callback_list.on_train_batch_end(step, None if step_logs is None

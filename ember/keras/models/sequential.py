@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ember.keras import activations
 from ember.keras.layers.convolutional import Conv2D
 from ember.keras.layers.dense import Dense
@@ -10,6 +12,7 @@ from ember.keras.layers.layer import Layer
 from ember.keras.layers.pooling import MaxPooling2D
 from ember.keras.layers.regularization import Dropout
 from ember.keras.layers.symbolic import KerasTensor
+from ember.keras.models import planned_step
 from ember.keras.models.data import holds_text
 from ember.keras.models.model import Model
 from ember.keras.models.model_inputs import standardize_input
@@ -156,6 +159,20 @@ class Sequential(Model):
             x = layer(x, training=training)
             i += 1
         return x
+
+    def _plan_fit_step(self, variables):
+        """fit's planned step for this model (planned_step.py), or None: the whole model
+        must be one run of Dense (+ Dropout) layers that ``dense_stack`` takes."""
+        layers = self._layers
+        if type(self) is not Sequential or not layers or type(layers[0]) is not Dense \
+                or not layers[0].built:
+            return None
+        kernel = as_array(layers[0].kernel)
+        probe = Tensor._wrap(np.zeros((1, kernel.shape[0]), kernel.dtype))
+        run, after = _dense_run(layers, 0, probe)
+        if not run or after != len(layers):
+            return None
+        return planned_step.plan(self, variables, run)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
