@@ -12,14 +12,15 @@ matmuls of small-model training gain nothing from a second thread even on a quie
 (each call is tens of microseconds), and the mid-sized ones gain 1.7x only while it stays
 quiet, so:
 
-- a matmul of fewer than ``MID_MATMUL`` multiply-adds (m·k·n, 2²³) runs on **one** BLAS
+- a matmul of fewer than ``MID_MATMUL`` multiply-adds (m·k·n, 2²⁰) runs on **one** BLAS
   thread;
 - one from ``LARGE_MATMUL`` (2³⁰ ≈ 1024³: about 10 ms on one core, many scheduler slices)
   runs on up to ``blas_threads()`` threads (default: what the BLAS library had when Ember
   first used it, i.e. ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` if the user set them,
   otherwise one per core);
 - one in between uses those threads where a calibration measured them faster, and
-  stalled calls put them away for a while (``_Adaptive``).
+  stalled calls put them away for a while (``_Adaptive``, one for [2²⁰, 2²³) and one for
+  [2²³, 2³⁰)).
 
 The policy is set through ``threadpoolctl`` (the ``threads`` extra) the first time an Ember
 op multiplies matrices (not at ``import ember``, which stays fast), and it changes the
@@ -102,7 +103,8 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
             finally:
                 _set(1)
         if work >= MID_MATMUL:
-            return _ADAPTIVE.matmul(a, b, out, work)
+            tier = _ADAPTIVE if work >= UPPER_TIER else _ADAPTIVE_LOWER
+            return tier.matmul(a, b, out, work)
     return np.matmul(a, b, out=out)
 
 
@@ -121,7 +123,16 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 # ``tf.config.experimental.enable_op_determinism()`` or one BLAS thread keeps every
 # mid-sized matmul on one thread. Cost: two threadpoolctl calls (~3 µs) and two clock reads
 # per mid-sized call.
-MID_MATMUL = 1 << 23
+#
+# The mid range is two tiers, each calibrated on its own first product and kept or held on
+# its own: [2^20, 2^23) and [2^23, 2^30). The seed MLP's 128x128 @ 128x64 (2^20) took 30 µs
+# on one thread and 21 µs on two on the quiet EPYC; with the lower tier the MLP's fit step
+# went from 1.16x to 1.15x the NumPy floor's (which runs every matmul on OpenBLAS's threads;
+# paired blocks in one process). A tier of its own because the gain of a second thread
+# shrinks with the size: the upper tier's measurement says nothing certain about it. Below
+# 2^20 OpenBLAS's own threshold (2^18) or the thread hand-off leave nothing to gain.
+MID_MATMUL = 1 << 20
+UPPER_TIER = 1 << 23
 CALIBRATE = 16
 STALL = 10.0
 HOLD_S, HOLD_MAX_S = 1.0, 64.0
@@ -227,10 +238,12 @@ class _Adaptive:
 def set_deterministic(on: bool = True) -> None:
     """Mid-sized matmuls on one thread from now on, so that seeded runs repeat bit for bit
     whatever the machine's load (``tf.config.experimental.enable_op_determinism``)."""
-    _ADAPTIVE.deterministic = bool(on)
+    for tier in (_ADAPTIVE_LOWER, _ADAPTIVE):
+        tier.deterministic = bool(on)
 
 
-_ADAPTIVE = _Adaptive()
+_ADAPTIVE_LOWER = _Adaptive()  # [MID_MATMUL, UPPER_TIER)
+_ADAPTIVE = _Adaptive()  # [UPPER_TIER, LARGE_MATMUL)
 
 
 def set_blas_threads(n: int) -> None:
@@ -265,7 +278,8 @@ def describe() -> str:
                 "or OPENBLAS_NUM_THREADS=1 keeps small models fast on a busy machine)")
     return (f"1 for matmuls under {MID_MATMUL:,} multiply-adds, up to {_limit} from "
             f"{LARGE_MATMUL:,} (BLAS default {_default}), and in between {_limit} while they "
-            f"measure faster: {_ADAPTIVE.describe()}); convolutions split their batch over "
+            f"measure faster (from {UPPER_TIER:,}: {_ADAPTIVE.describe()}; below: "
+            f"{_ADAPTIVE_LOWER.describe()}); convolutions split their batch over "
             f"{workers()} thread(s)")
 
 

@@ -415,12 +415,17 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
             if yt.ndim == 2 and yt.shape[-1] == 1:
                 yt = yt.reshape(-1)
             if yt.shape == yp.shape[:1] and yt.dtype.kind in "iuf":
-                hits = np.count_nonzero(yt == np.argmax(yp, axis=-1).astype(yt.dtype,
-                                                                          copy=False))
-                self.total.storage[...] += hits
-                self.count.storage[...] += yt.shape[0]
+                self._add_hits(yt, yp)
                 return None
         return super().update_state(y_true, y_pred, sample_weight=sample_weight)
+
+    def _add_hits(self, labels: np.ndarray, scores: np.ndarray) -> None:
+        """The update of 1-D labels against 2-D scores, unweighted, on arrays (also called
+        by fit's planned step, keras/models/planned_step.py)."""
+        hits = np.count_nonzero(labels == scores.argmax(axis=-1).astype(labels.dtype,
+                                                                         copy=False))
+        self.total.storage[...] += hits
+        self.count.storage[...] += labels.shape[0]
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):

@@ -127,10 +127,12 @@ def test_two_stalls_in_a_row_hold_the_threads_back_with_a_growing_hold():
 
 def test_op_determinism_keeps_mid_matmuls_on_one_thread(monkeypatch):
     monkeypatch.setattr(threads, "_ADAPTIVE", threads._Adaptive())
+    monkeypatch.setattr(threads, "_ADAPTIVE_LOWER", threads._Adaptive())
     tf.config.experimental.enable_op_determinism()
     try:
-        assert all(threads._ADAPTIVE.choose(0.0) == 1 for _ in range(20))
-        assert "op determinism" in threads._ADAPTIVE.describe()
+        for tier in (threads._ADAPTIVE, threads._ADAPTIVE_LOWER):
+            assert all(tier.choose(0.0) == 1 for _ in range(20))
+            assert "op determinism" in tier.describe()
     finally:
         threads.set_deterministic(False)
 
@@ -163,3 +165,25 @@ def test_results_do_not_change_while_the_policy_calibrates(fresh_policy, monkeyp
     assert threads._ADAPTIVE.keep in (1, "many")
     for _ in range(3):
         np.testing.assert_array_equal(threads.matmul(x, w), first)
+
+
+def test_the_two_mid_tiers_calibrate_apart(fresh_policy, monkeypatch):
+    """A 2^20 product calibrates the lower tier only; a 2^23.6 one the upper tier."""
+    threads.set_blas_threads(2)
+    monkeypatch.setattr(threads, "_ADAPTIVE", threads._Adaptive())
+    monkeypatch.setattr(threads, "_ADAPTIVE_LOWER", threads._Adaptive())
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((128, 128)).astype(np.float32)
+    b = rng.standard_normal((128, 64)).astype(np.float32)
+    np.testing.assert_allclose(threads.matmul(a, b), a @ b, rtol=1e-4, atol=1e-4)
+    assert threads._ADAPTIVE_LOWER.keep in (1, "many") and threads._ADAPTIVE.keep is None
+    x = rng.standard_normal((128, 784)).astype(np.float32)
+    w = rng.standard_normal((784, 128)).astype(np.float32)
+    np.testing.assert_allclose(threads.matmul(x, w), x @ w, rtol=1e-4, atol=1e-3)
+    assert threads._ADAPTIVE.keep in (1, "many")
+    small = rng.standard_normal((64, 64)).astype(np.float32)  # under 2^20: one thread, as is
+    calls = []
+    monkeypatch.setattr(threads, "_set", lambda n: calls.append(n))
+    threads.matmul(small, small)
+    assert calls == []
+    assert "from 8,388,608" in threads.describe()

@@ -37,6 +37,7 @@ from ember.keras.layers.layer import _loss_terms
 from ember.keras.layers.regularization import Dropout
 from ember.keras.losses.crossentropy import sparse_categorical_crossentropy
 from ember.keras.losses.loss import LossFunctionWrapper
+from ember.keras.metrics import SparseCategoricalAccuracy
 from ember.keras.models.model import Model
 from ember.ops import nn as nn_ops
 from ember.tensor import Tensor, as_array
@@ -50,12 +51,19 @@ class PlannedStep:
         self.layers = layers  # (Dense, the Dropout after it or None) in order
         self.variables = variables
         self.views = views  # the optimizer's pooled gradient buffers, one per variable
+        self.needs = (False,) + (True,) * len(views)  # no gradient for x
+        self.into = [None] + list(views)
         self.from_logits = from_logits
         self.optimizer = model.optimizer
         kernel = layers[0][0].kernel.storage
         self.width, self.dtype = kernel.shape[0], kernel.dtype
         self.classes = layers[-1][0].kernel.storage.shape[1]
         self.layout = tuple(d.bias is not None for d, _ in layers)
+        compiled = model.compiled_metrics
+        metrics = compiled._metrics
+        self.accuracies = [m for _, m in metrics] if metrics is not None and not \
+            compiled._weighted and all(type(m) is SparseCategoricalAccuracy
+                                       for _, m in metrics) else None
         # Integer inputs (uint8 images) are cast as the model's own call casts them.
         self.casts_ints = bool(model.autocast and model._casts_ints
                                and model.dtype == kernel.dtype.name)
@@ -89,21 +97,23 @@ class PlannedStep:
         value, probs = nn_ops.sparse_softmax_ce_mean_arrays(logits, labels)
         # What the general step reports: the loss tracker's weighted mean, then the compiled
         # metrics on the model's output (the softmax; its logits, for metrics that read them).
-        batch = len(x)
-        model._loss_tracker.update_state(Tensor._wrap(value), sample_weight=batch)
-        if self.from_logits:
-            y_pred = Tensor._wrap(logits)
+        model._loss_tracker.update_state(Tensor._wrap(value), sample_weight=len(x))
+        if self.accuracies is not None:
+            # Sparse accuracies only (the usual metrics=['accuracy']): their own update on the
+            # arrays, without the container's dispatch (measured: 2% of the step).
+            for metric in self.accuracies:
+                metric._add_hits(labels, probs)
         else:
-            y_pred = Tensor._wrap(probs)
-            y_pred._keras_logits = Tensor._wrap(logits)
-            y_pred._keras_activation = "softmax"
-        model.compiled_metrics.update_state(y, y_pred, None)  # y as the general step has it
+            if self.from_logits:
+                y_pred = Tensor._wrap(logits)
+            else:
+                y_pred = Tensor._wrap(probs)
+                y_pred._keras_logits = Tensor._wrap(logits)
+                y_pred._keras_activation = "softmax"
+            model.compiled_metrics.update_state(y, y_pred, None)  # y as the general step has
         gz = nn_ops.sparse_softmax_ce_mean_grad_arrays(probs, labels)
-        kernels = [w for w, _, _, _ in spec]
-        needs = (False,) + (True,) * len(self.views)
-        into = [None] + list(self.views)
-        nn_ops.dense_stack_backward_arrays(gz, hs, kernels, acts, masks, scales, self.layout,
-                                           needs, into)
+        nn_ops.dense_stack_backward_arrays(gz, hs, [w for w, _, _, _ in spec], acts, masks,
+                                           scales, self.layout, self.needs, self.into)
         self.optimizer._apply_arrays(self.views, self.variables)
         return True
 
