@@ -187,3 +187,12 @@ def test_the_two_mid_tiers_calibrate_apart(fresh_policy, monkeypatch):
     threads.matmul(small, small)
     assert calls == []
     assert "from 8,388,608" in threads.describe()
+
+
+def test_the_direct_openblas_setter_sets_what_threadpoolctl_reads(fresh_policy):
+    threads.set_blas_threads(2)
+    assert threads._setters["for"] is threads._controller
+    threads._set(2)
+    assert all(n == 2 for n in _numpy_blas_threads())
+    threads._set(1)
+    assert all(n == 1 for n in _numpy_blas_threads())
