@@ -321,3 +321,35 @@ def test_a_tf_data_pipeline_trains_through_it(monkeypatch):
     monkeypatch.setattr(planned_step, "plan", lambda model, variables, run: None)
     general = fit_dataset(_mlp)
     _assert_same_bits(planned, general)
+
+
+def test_a_dropout_rate_set_to_zero_mid_fit_takes_the_general_step(monkeypatch):
+    """Rate 0 draws nothing in the layers' path; the plan steps aside to keep the draws."""
+
+    class Off(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.layers[1].rate = 0.0
+
+    x, y = _data()
+    count = _Count(monkeypatch)
+    planned = _fit(_mlp, x, y, callbacks=[Off()])
+    assert count.runs == 9  # the first epoch only
+    monkeypatch.setattr(planned_step, "plan", lambda model, variables, run: None)
+    general = _fit(_mlp, x, y, callbacks=[Off()])
+    _assert_same_bits(planned, general)
+
+
+def test_a_model_that_starts_with_an_input_plans_too(monkeypatch):
+    def model_fn():
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input(shape=(20,)),
+                                  keras.layers.Dense(16, activation="relu"),
+                                  keras.layers.Dropout(0.2),
+                                  keras.layers.Dense(5, activation="softmax")])
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    x, y = _data()
+    runs, planned, general = _both(monkeypatch, model_fn, x, y)
+    assert runs == 29
+    _assert_same_bits(planned, general)

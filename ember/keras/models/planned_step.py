@@ -11,7 +11,8 @@ tape and a backward walk:
 
     forward   ops.nn.dense_stack_arrays      the layers' matmuls, bias, relu, dropout draws
     loss      ops.nn.sparse_softmax_ce_mean_arrays   the fused softmax + cross-entropy
-    metrics   the compiled metrics and the loss tracker, on the softmax output
+    metrics   the loss tracker, then the compiled metrics on the softmax output (sparse
+              accuracies through their own array update, SparseCategoricalAccuracy._add_hits)
     backward  ops.nn.dense_stack_backward_arrays     dW, db into the optimizer's pool
     update    the optimizer's own step on its pool (clipping, schedules, EMA included)
 
@@ -24,8 +25,10 @@ model or an overridden ``train_step``/``compute_loss``/``compute_metrics``, and 
 whose x or y does not fit the plan (dtype, width, label shape). Custom training loops keep
 the tape, one op per layer, for ``explain`` and the graph pictures.
 
-Measured on the seed MLP at batch 128 (AMD EPYC, 2 cores, paired blocks in one process):
-the general step 1.33x the hand-written NumPy floor's time, this one 1.1x.
+Measured on the seed MLP at batch 128 (AMD EPYC, 2 cores, blocks of 20 steps alternating
+with the hand-written NumPy floor's in one process): the general step took 1.33x the
+floor's time, this one 1.09-1.18x over runs; ``fit``'s epoch went from 1.42x to 1.2x the
+floor's in ``benchmarks/run.py``.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class PlannedStep:
         self.width, self.dtype = kernel.shape[0], kernel.dtype
         self.classes = layers[-1][0].kernel.storage.shape[1]
         self.layout = tuple(d.bias is not None for d, _ in layers)
+        self.acts = tuple(d._fused for d, _ in layers)
         compiled = model.compiled_metrics
         metrics = compiled._metrics
         self.accuracies = [m for _, m in metrics] if metrics is not None and not \
@@ -87,9 +91,14 @@ class PlannedStep:
             return False
         model = self.model
         x = xv if xv.dtype == self.dtype else xv.astype(self.dtype)
-        # Read each step: a callback may change a Dropout's rate or assign new weights.
+        # Read each step: a callback may change a Dropout's rate or assign new weights. A
+        # rate the fused op does not take (0 draws nothing) or a changed activation: the
+        # general step, whose layers then run one by one.
         spec = [(d.kernel.storage, None if d.bias is None else d.bias.storage,
                  d._fused, None if drop is None else drop.rate) for d, drop in self.layers]
+        if any(rate is not None and not 0 < rate < 1 for _, _, _, rate in spec) or \
+                tuple(act for _, _, act, _ in spec) != self.acts:
+            return False
         hs, acts, masks, scales, _ = nn_ops.dense_stack_arrays(x, spec)
         logits = hs[-1]
         labels = nn_ops._check_labels(yv.reshape(-1), self.classes,
