@@ -42,7 +42,7 @@ test: $(VENV)/.stamp-dev dataset
 
 bench: $(VENV)/.stamp-dev dataset
 	$(PIP) install -q 'torch==2.13.0' tensorflow-cpu
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py --fit-dataset
 
 lint: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check .

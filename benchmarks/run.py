@@ -339,6 +339,14 @@ def summarize(collected: Collected, imports: dict | None) -> dict:
 
 # ----------------------------------------------------------------------------- report
 
+def _dataset_against_peers(dataset_ratio: float, train_ratios: dict) -> str:
+    """fit on the pipeline against the peers of section 1: its ratio to fit on arrays
+    times fit on arrays' ratio to each peer."""
+    parts = [f"{NAMES[impl]} {dataset_ratio * train_ratios[impl]:.2f}×"
+             for impl in ("numpy", "torch_loop") if impl in train_ratios]
+    return "; so `fit(tf.data pipeline)` ÷ " + ", ÷ ".join(parts) if parts else ""
+
+
 
 def num(x) -> str:
     if x is None:
@@ -602,7 +610,8 @@ def main(argv=None):
         fd = summary["fit_dataset"]
         markdown += ("\n`fit(tf.data pipeline)` ÷ `fit(x, y)`: " + (
             f"{fd['ratio_median']:.2f}× wall, {fd['cpu_ratio_median']:.2f}× CPU time "
-            f"({fd['rounds']} interleaved rounds, benchmarks/fit_dataset.py)\n"
+            f"({fd['rounds']} interleaved rounds, benchmarks/fit_dataset.py)"
+            + _dataset_against_peers(fd["ratio_median"], summary["ratios"]["train"]) + "\n"
             if "ratio_median" in fd else f"unavailable: {fd.get('unavailable')}\n"))
     if "contention" in cfg.sections:  # its own script and files: results/contention.{json,md}
         subprocess.run([sys.executable, str(BENCH_DIR / "contention.py"),
