@@ -20,7 +20,8 @@ quiet, so:
   otherwise one per core);
 - one in between uses those threads where a calibration measured them faster, and
   stalled calls put them away for a while (``_Adaptive``, one for [2²⁰, 2²³) and one for
-  [2²³, 2³⁰)).
+  [2²³, 2³⁰)), until an op splits its batch over Ember's worker threads (``run_parts``:
+  convolutions): from then on they stay on one thread.
 
 The policy is set through ``threadpoolctl`` (the ``threads`` extra) the first time an Ember
 op multiplies matrices (not at ``import ember``, which stays fast), and it changes the
@@ -131,7 +132,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
                 return np.matmul(a, b, out=out)
             finally:
                 _set(1)
-        if work >= MID_MATMUL:
+        if work >= MID_MATMUL and not _parts_used:
             tier = _ADAPTIVE if work >= UPPER_TIER else _ADAPTIVE_LOWER
             return tier.matmul(a, b, out, work)
     return np.matmul(a, b, out=out)
@@ -167,6 +168,12 @@ STALL = 10.0
 HOLD_S, HOLD_MAX_S = 1.0, 64.0
 
 _splitting = 0  # > 0 while run_parts runs an op's parts: their matmuls stay on one thread
+# Set once an op has split its batch over worker threads (run_parts): from then on the
+# mid-sized matmuls stay on one thread too. After a call on two threads OpenBLAS's worker
+# spins for a while, on the core an op's worker thread needs: in the lab CNN (convolutions
+# split, its Dense 64x900 @ 900x128 in the lower tier) that doubled the epoch's CPU time
+# and made it 1.5x slower (1.0 -> 1.5 s for 6,400 images, AMD EPYC 2 cores).
+_parts_used = False
 
 
 class _Adaptive:
@@ -308,7 +315,9 @@ def describe() -> str:
     return (f"1 for matmuls under {MID_MATMUL:,} multiply-adds, up to {_limit} from "
             f"{LARGE_MATMUL:,} (BLAS default {_default}), and in between {_limit} while they "
             f"measure faster (from {UPPER_TIER:,}: {_ADAPTIVE.describe()}; below: "
-            f"{_ADAPTIVE_LOWER.describe()}); convolutions split their batch over "
+            f"{_ADAPTIVE_LOWER.describe()}"
+            f"{'; now one thread, as ops split their batch' if _parts_used else ''}); "
+            f"convolutions split their batch over "
             f"{workers()} thread(s)")
 
 
@@ -369,7 +378,8 @@ def run_parts(fn, parts) -> list:
             _pool = ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="ember-op")
             _pool_size = helpers
         pool = _pool
-    global _splitting
+    global _splitting, _parts_used
+    _parts_used = True
     _splitting += 1
     try:
         futures = [pool.submit(fn, *p) for p in parts[1:]]

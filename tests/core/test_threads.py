@@ -20,6 +20,7 @@ def fresh_policy(monkeypatch):
     with threadpoolctl.threadpool_limits(None):  # restores NumPy's BLAS threads on exit
         monkeypatch.setattr(threads, "_controller", threads._UNSET)
         monkeypatch.setattr(threads, "_limit", None)
+        monkeypatch.setattr(threads, "_parts_used", False)  # other tests' convolutions
         yield
     for name, value in before.items():
         setattr(threads, name, value)
@@ -196,3 +197,22 @@ def test_the_direct_openblas_setter_sets_what_threadpoolctl_reads(fresh_policy):
     assert all(n == 2 for n in _numpy_blas_threads())
     threads._set(1)
     assert all(n == 1 for n in _numpy_blas_threads())
+
+
+def test_once_an_op_splits_its_batch_mid_sized_matmuls_stay_on_one_thread(fresh_policy,
+                                                                           monkeypatch):
+    threads.set_blas_threads(2)
+    if threads.workers() < 2:
+        pytest.skip("one core: ops do not split their batch")
+    monkeypatch.setattr(threads, "_parts_used", False)
+    monkeypatch.setattr(threads, "_ADAPTIVE", threads._Adaptive())
+    monkeypatch.setattr(threads, "_ADAPTIVE_LOWER", threads._Adaptive())
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((128, 784)).astype(np.float32)
+    w = rng.standard_normal((784, 128)).astype(np.float32)
+    assert threads.run_parts(lambda a: a * 2, [(1,), (2,)]) == [2, 4]
+    calls = []
+    monkeypatch.setattr(threads, "_set", lambda n: calls.append(n))
+    np.testing.assert_allclose(threads.matmul(x, w), x @ w, rtol=1e-4, atol=1e-3)
+    assert calls == [] and threads._ADAPTIVE.keep is None  # not even calibrated
+    assert "now one thread, as ops split their batch" in threads.describe()
