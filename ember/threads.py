@@ -147,7 +147,10 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 # the best time hides stalls) is kept for the rest of the process. When the threads are
 # kept, two calls in a row that stall (STALL times slower per multiply-add than one
 # thread's median; one alone can be a hiccup) put them away for HOLD_S seconds, doubling up
-# to HOLD_MAX_S while stalls repeat. The choice is made once, not call by call, because the
+# to HOLD_MAX_S while stalls repeat; so does a WINDOW of threaded calls whose median is
+# slower than one thread's (a busy machine where the threads lose without stalling: in the
+# contention benchmark, one busy process made the seed MLP's epoch 2.2x slower before this
+# rule). The choice is made once, not call by call, because the
 # two differ in the last bits (OpenBLAS's one-thread small-matrix kernel): a model called
 # twice gives the same bits, a quiet machine repeats a seeded run exactly, and
 # ``tf.config.experimental.enable_op_determinism()`` or one BLAS thread keeps every
@@ -156,15 +159,17 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 #
 # The mid range is two tiers, each calibrated on its own first product and kept or held on
 # its own: [2^20, 2^23) and [2^23, 2^30). The seed MLP's 128x128 @ 128x64 (2^20) took 30 µs
-# on one thread and 21 µs on two on the quiet EPYC; with the lower tier the MLP's fit step
-# went from 1.16x to 1.15x the NumPy floor's (which runs every matmul on OpenBLAS's threads;
-# paired blocks in one process). A tier of its own because the gain of a second thread
-# shrinks with the size: the upper tier's measurement says nothing certain about it. Below
+# on one thread and 21 µs on two on the quiet EPYC; with the lower tier the MLP's planned
+# fit step took 1.18x the NumPy floor's time instead of 1.22x (the floor runs every matmul
+# on OpenBLAS's threads; blocks of steps alternating in one process). A tier of its own
+# because the gain of a second thread shrinks with the size: the upper tier's measurement
+# says nothing certain about it. Below
 # 2^20 OpenBLAS's own threshold (2^18) or the thread hand-off leave nothing to gain.
 MID_MATMUL = 1 << 20
 UPPER_TIER = 1 << 23
 CALIBRATE = 16
 STALL = 10.0
+WINDOW = 8
 HOLD_S, HOLD_MAX_S = 1.0, 64.0
 
 _splitting = 0  # > 0 while run_parts runs an op's parts: their matmuls stay on one thread
@@ -194,8 +199,9 @@ class _Adaptive:
         self.keep = None  # 1 or "many" once calibrated
         self.hold_until = 0.0
         self.hold = HOLD_S
-        self.stalls = 0
+        self.stalls = 0  # holds so far
         self.in_a_row = 0
+        self.recent = []  # seconds per multiply-add of the threaded calls since the last check
         self.deterministic = False
 
     def choose(self, now: float):
@@ -219,17 +225,30 @@ class _Adaptive:
                     self.per[m] = (times[(len(times) - 1) // 2] + times[len(times) // 2]) / 2
                 self.keep = "many" if self.per["many"] < self.per[1] else 1
             return
-        if mode == "many":
-            if per > STALL * self.per[1]:
-                self.in_a_row += 1
-                if self.in_a_row >= 2:
-                    self.stalls += 1
-                    self.in_a_row = 0
-                    self.hold_until = now + self.hold
-                    self.hold = min(2 * self.hold, HOLD_MAX_S)
+        if mode != "many":
+            return
+        self.recent.append(per)
+        if per > STALL * self.per[1]:
+            self.in_a_row += 1
+            if self.in_a_row >= 2:
+                self._hold(now)
+            return
+        self.in_a_row = 0
+        if len(self.recent) >= WINDOW:
+            times = sorted(self.recent)
+            self.recent.clear()
+            if (times[(WINDOW - 1) // 2] + times[WINDOW // 2]) / 2 > self.per[1]:
+                self._hold(now)  # the threads now lose to one thread's calibrated time
             else:
-                self.in_a_row = 0
                 self.hold = HOLD_S
+
+    def _hold(self, now: float) -> None:
+        """One thread for ``hold`` seconds, and twice as long the next time."""
+        self.stalls += 1
+        self.in_a_row = 0
+        self.recent.clear()
+        self.hold_until = now + self.hold
+        self.hold = min(2 * self.hold, HOLD_MAX_S)
 
     def matmul(self, a, b, out, work):
         if self.keep is None and not self.deterministic:

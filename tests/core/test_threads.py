@@ -122,8 +122,28 @@ def test_two_stalls_in_a_row_hold_the_threads_back_with_a_growing_hold():
     policy.observe("many", work, stalled, 11.0)
     assert policy.choose(11.0 + threads.HOLD_S) == 1  # the hold doubled
     assert policy.choose(11.0 + 2 * threads.HOLD_S) == "many"
-    policy.observe("many", work, 130e-6, 13.0)  # a good call resets the hold
+    for _ in range(threads.WINDOW):  # a window of good calls resets the hold
+        policy.observe("many", work, 130e-6, 13.0)
     assert policy.hold == threads.HOLD_S
+
+
+def test_a_window_of_threaded_calls_slower_than_one_thread_holds_them_back():
+    # One busy process: the threads no longer stall tenfold, but lose to one thread.
+    policy = threads._Adaptive()
+    work = 1 << 24
+    for _ in range(threads.CALIBRATE):
+        mode = policy.choose(0.0)
+        policy.observe(mode, work, 200e-6 if mode == 1 else 120e-6, 0.0)
+    assert policy.keep == "many"
+    for i in range(threads.WINDOW - 1):
+        policy.observe("many", work, 300e-6 if i % 2 else 150e-6, 5.0)
+    assert policy.choose(5.0) == "many" and policy.stalls == 0  # not judged before a window
+    policy.observe("many", work, 300e-6, 5.0)
+    assert policy.stalls == 1 and policy.choose(5.5) == 1
+    assert policy.choose(5.0 + threads.HOLD_S) == "many"
+    for _ in range(threads.WINDOW):  # quiet again: kept, and the next hold is short again
+        policy.observe("many", work, 120e-6, 7.0)
+    assert policy.choose(7.0) == "many" and policy.hold == threads.HOLD_S
 
 
 def test_op_determinism_keeps_mid_matmuls_on_one_thread(monkeypatch):
