@@ -110,8 +110,9 @@ class PlannedStep:
         if self.accuracies is not None:
             # Sparse accuracies only (the usual metrics=['accuracy']): their own update on the
             # arrays, without the container's dispatch (measured: 2% of the step).
+            scores = logits if self.from_logits else probs  # the model's output
             for metric in self.accuracies:
-                metric._add_hits(labels, probs)
+                metric._add_hits(labels, scores)
         else:
             if self.from_logits:
                 y_pred = Tensor._wrap(logits)
