@@ -105,12 +105,19 @@ def test_mid_matmuls_calibrate_then_keep_the_faster_setting():
     assert policy.keep == 1
 
 
-def test_two_stalls_in_a_row_hold_the_threads_back_with_a_growing_hold():
+def _kept_threads(work):
+    """A policy calibrated on a quiet machine: 200 µs on one thread, 120 µs on two."""
     policy = threads._Adaptive()
-    work = 1 << 24
     for _ in range(threads.CALIBRATE):
         mode = policy.choose(0.0)
         policy.observe(mode, work, 200e-6 if mode == 1 else 120e-6, 0.0)
+    assert policy.keep == "many"
+    return policy
+
+
+def test_two_stalls_in_a_row_hold_the_threads_back_with_a_growing_hold():
+    work = 1 << 24
+    policy = _kept_threads(work)
     stalled = 34e-3  # what two threads took with one busy process beside them
     policy.observe("many", work, stalled, 10.0)  # one alone may be a hiccup: still kept
     assert policy.choose(10.0) == "many" and policy.stalls == 0
@@ -129,12 +136,8 @@ def test_two_stalls_in_a_row_hold_the_threads_back_with_a_growing_hold():
 
 def test_a_window_of_threaded_calls_slower_than_one_thread_holds_them_back():
     # One busy process: the threads no longer stall tenfold, but lose to one thread.
-    policy = threads._Adaptive()
     work = 1 << 24
-    for _ in range(threads.CALIBRATE):
-        mode = policy.choose(0.0)
-        policy.observe(mode, work, 200e-6 if mode == 1 else 120e-6, 0.0)
-    assert policy.keep == "many"
+    policy = _kept_threads(work)
     for i in range(threads.WINDOW - 1):
         policy.observe("many", work, 300e-6 if i % 2 else 150e-6, 5.0)
     assert policy.choose(5.0) == "many" and policy.stalls == 0  # not judged before a window
