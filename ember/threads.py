@@ -101,20 +101,15 @@ def _find_setters(libs):
                 fn = c._get_symbol("openblas_set_num_threads")
             except Exception:  # another threadpoolctl version: its public call then
                 fn = None
-        fns.append(fn)
+        fns.append(c.set_num_threads if fn is None else fn)
     _setters["for"], _setters["fns"] = libs, fns
 
 
 def _set(n: int):
-    if _setters["for"] is _controller:
-        for c, fn in zip(_controller, _setters["fns"]):
-            if fn is not None:
-                fn(n)
-            else:
-                c.set_num_threads(n)
-        return
-    for c in _controller:
-        c.set_num_threads(n)
+    fns = _setters["fns"] if _setters["for"] is _controller else \
+        [c.set_num_threads for c in _controller]
+    for fn in fns:
+        fn(n)
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -181,6 +176,11 @@ _splitting = 0  # > 0 while run_parts runs an op's parts: their matmuls stay on 
 _parts_used = False
 
 
+def _median(times: list) -> float:
+    ordered = sorted(times)
+    return (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
+
+
 class _Adaptive:
     """One or ``_limit`` BLAS threads for mid-sized matmuls, chosen from measured times.
 
@@ -221,8 +221,7 @@ class _Adaptive:
             self.seen[mode].append(per)
             if self.calls >= CALIBRATE:
                 for m, times in self.seen.items():
-                    times.sort()
-                    self.per[m] = (times[(len(times) - 1) // 2] + times[len(times) // 2]) / 2
+                    self.per[m] = _median(times)
                 self.keep = "many" if self.per["many"] < self.per[1] else 1
             return
         if mode != "many":
@@ -235,9 +234,9 @@ class _Adaptive:
             return
         self.in_a_row = 0
         if len(self.recent) >= WINDOW:
-            times = sorted(self.recent)
+            median = _median(self.recent)
             self.recent.clear()
-            if (times[(WINDOW - 1) // 2] + times[WINDOW // 2]) / 2 > self.per[1]:
+            if median > self.per[1]:
                 self._hold(now)  # the threads now lose to one thread's calibrated time
             else:
                 self.hold = HOLD_S

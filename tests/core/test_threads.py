@@ -26,6 +26,21 @@ def fresh_policy(monkeypatch):
         setattr(threads, name, value)
 
 
+@pytest.fixture
+def two_threads(fresh_policy, monkeypatch):
+    """A fresh policy allowed two BLAS threads, both mid-sized tiers not yet calibrated."""
+    threads.set_blas_threads(2)
+    monkeypatch.setattr(threads, "_ADAPTIVE", threads._Adaptive())
+    monkeypatch.setattr(threads, "_ADAPTIVE_LOWER", threads._Adaptive())
+
+
+def _operands(seed, rows=128):
+    """float32 x (rows, 784) and w (784, 128): the seed MLP's first product."""
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((rows, 784)).astype(np.float32),
+            rng.standard_normal((784, 128)).astype(np.float32))
+
+
 def _numpy_blas_threads():
     return [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"
             and "numpy" in p["filepath"]]
@@ -161,12 +176,8 @@ def test_op_determinism_keeps_mid_matmuls_on_one_thread(monkeypatch):
         threads.set_deterministic(False)
 
 
-def test_mid_matmul_results_match_numpy_whatever_the_threads(fresh_policy, monkeypatch):
-    threads.set_blas_threads(2)
-    monkeypatch.setattr(threads, "_ADAPTIVE", threads._Adaptive())
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((128, 784)).astype(np.float32)
-    w = rng.standard_normal((784, 128)).astype(np.float32)
+def test_mid_matmul_results_match_numpy_whatever_the_threads(two_threads, monkeypatch):
+    x, w = _operands(1)
     calls = []
     real_set = threads._set
     monkeypatch.setattr(threads, "_set", lambda n: (calls.append(n), real_set(n)))
@@ -177,32 +188,24 @@ def test_mid_matmul_results_match_numpy_whatever_the_threads(fresh_policy, monke
     assert all(n == 1 for n in _numpy_blas_threads())  # back to one thread after each call
 
 
-def test_results_do_not_change_while_the_policy_calibrates(fresh_policy, monkeypatch):
+def test_results_do_not_change_while_the_policy_calibrates(two_threads):
     # The calibration runs on a scratch array before the first mid-sized product, so the
     # first result already comes from the kept setting: the same inputs, the same bits.
-    threads.set_blas_threads(2)
-    monkeypatch.setattr(threads, "_ADAPTIVE", threads._Adaptive())
-    rng = np.random.default_rng(2)
-    x = rng.standard_normal((256, 784)).astype(np.float32)
-    w = rng.standard_normal((784, 128)).astype(np.float32)
+    x, w = _operands(2, rows=256)
     first = threads.matmul(x, w)
     assert threads._ADAPTIVE.keep in (1, "many")
     for _ in range(3):
         np.testing.assert_array_equal(threads.matmul(x, w), first)
 
 
-def test_the_two_mid_tiers_calibrate_apart(fresh_policy, monkeypatch):
+def test_the_two_mid_tiers_calibrate_apart(two_threads, monkeypatch):
     """A 2^20 product calibrates the lower tier only; a 2^23.6 one the upper tier."""
-    threads.set_blas_threads(2)
-    monkeypatch.setattr(threads, "_ADAPTIVE", threads._Adaptive())
-    monkeypatch.setattr(threads, "_ADAPTIVE_LOWER", threads._Adaptive())
     rng = np.random.default_rng(3)
     a = rng.standard_normal((128, 128)).astype(np.float32)
     b = rng.standard_normal((128, 64)).astype(np.float32)
     np.testing.assert_allclose(threads.matmul(a, b), a @ b, rtol=1e-4, atol=1e-4)
     assert threads._ADAPTIVE_LOWER.keep in (1, "many") and threads._ADAPTIVE.keep is None
-    x = rng.standard_normal((128, 784)).astype(np.float32)
-    w = rng.standard_normal((784, 128)).astype(np.float32)
+    x, w = _operands(3)
     np.testing.assert_allclose(threads.matmul(x, w), x @ w, rtol=1e-4, atol=1e-3)
     assert threads._ADAPTIVE.keep in (1, "many")
     small = rng.standard_normal((64, 64)).astype(np.float32)  # under 2^20: one thread, as is
@@ -222,17 +225,11 @@ def test_the_direct_openblas_setter_sets_what_threadpoolctl_reads(fresh_policy):
     assert all(n == 1 for n in _numpy_blas_threads())
 
 
-def test_once_an_op_splits_its_batch_mid_sized_matmuls_stay_on_one_thread(fresh_policy,
+def test_once_an_op_splits_its_batch_mid_sized_matmuls_stay_on_one_thread(two_threads,
                                                                            monkeypatch):
-    threads.set_blas_threads(2)
     if threads.workers() < 2:
         pytest.skip("one core: ops do not split their batch")
-    monkeypatch.setattr(threads, "_parts_used", False)
-    monkeypatch.setattr(threads, "_ADAPTIVE", threads._Adaptive())
-    monkeypatch.setattr(threads, "_ADAPTIVE_LOWER", threads._Adaptive())
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal((128, 784)).astype(np.float32)
-    w = rng.standard_normal((784, 128)).astype(np.float32)
+    x, w = _operands(4)
     assert threads.run_parts(lambda a: a * 2, [(1,), (2,)]) == [2, 4]
     calls = []
     monkeypatch.setattr(threads, "_set", lambda n: calls.append(n))

@@ -230,7 +230,6 @@ class ArrayBatches:
             yield (x, None if self.y is None else _take(self.y, idx),
                    None if self.sw is None else _take(self.sw, idx))
 
-
     def _gather_into_buffer(self, idx):
         size = len(idx)
         buf = self._buffers.get(size)

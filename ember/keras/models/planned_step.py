@@ -37,7 +37,6 @@ import numpy as np
 
 from ember.keras.layers.dense import Dense
 from ember.keras.layers.layer import _loss_terms
-from ember.keras.layers.regularization import Dropout
 from ember.keras.losses.crossentropy import sparse_categorical_crossentropy
 from ember.keras.losses.loss import LossFunctionWrapper
 from ember.keras.metrics import SparseCategoricalAccuracy
@@ -143,13 +142,17 @@ def plan(model, variables, run) -> PlannedStep | None:
     optimizer = model.optimizer
     if optimizer is None or getattr(optimizer, "loss_scale_factor", None) is not None:
         return None
-    layers = model.layers
     if _loss_terms(model._flatten_layers()):  # regularizers, add_loss
         return None
-    dense = [d for d in layers if type(d) is Dense]
-    drops = [layers[i + 1] if i + 1 < len(layers) and type(layers[i + 1]) is Dropout else None
-             for i, d in enumerate(layers) if type(d) is Dense]
-    if len(dense) != len(run) or any(
+    # ``run`` covers every layer: each Dropout follows the Dense whose rate it gives.
+    pairs = []
+    for layer in model.layers:
+        if type(layer) is Dense:
+            pairs.append((layer, None))
+        else:
+            pairs[-1] = (pairs[-1][0], layer)
+    dense = [d for d, _ in pairs]
+    if len(pairs) != len(run) or any(
             d.kernel_regularizer is not None or d.bias_regularizer is not None
             for d in dense):
         return None
@@ -170,7 +173,7 @@ def plan(model, variables, run) -> PlannedStep | None:
     views = getattr(optimizer, "_gradient_buffers", lambda v: None)(variables)
     if views is None:
         return None
-    return PlannedStep(model, list(zip(dense, drops)), list(variables), views, from_logits)
+    return PlannedStep(model, pairs, list(variables), views, from_logits)
 
 
 def _sparse_ce_loss(compiled_loss, from_logits: bool) -> bool:
