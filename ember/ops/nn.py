@@ -426,7 +426,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
         return x
     shape = x._value.shape if noise_shape is None else tuple(
         x._value.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
-    keep = _random.uniform_array(shape, seed) >= np.float32(rate)
+    keep = _random.keep_mask(shape, rate, seed)
     mask = np.multiply(keep, x._value.dtype.type(1.0 / (1.0 - rate)), dtype=x._value.dtype)
     return multiply(x, Tensor._wrap(mask))
 
@@ -500,7 +500,7 @@ def _dense_dropout(z, inputs, activation, rate):
     if activation not in (None, "linear", "relu") or not 0 < float(rate) < 1:
         raise ValueError(f"dense: dropout needs activation None, 'linear' or 'relu' and a rate "
                          f"in (0, 1); received activation={activation!r}, dropout={rate!r}.")
-    keep = _random.uniform_array(z.shape) >= np.float32(rate)
+    keep = _random.keep_mask(z.shape, rate)
     np.multiply(z, keep, out=z)
     z *= z.dtype.type(1.0 / (1.0 - rate))
     # After relu, out > 0 exactly where the unit was active and kept: that is the mask.
@@ -614,7 +614,7 @@ def dense_stack_arrays(h: np.ndarray, layers):
             np.maximum(z, 0, out=z)
         mask = scale = None
         if rate is not None:
-            keep = _random.uniform_array(z.shape) >= np.float32(rate)
+            keep = _random.keep_mask(z.shape, rate)
             np.multiply(z, keep, out=z)
             scale = 1.0 / (1.0 - rate)
             z *= z.dtype.type(scale)

@@ -80,7 +80,7 @@ def _seeded_dense_dropout(act, rate=0.5):
 def _mask(shape, rate=0.5):
     tf.random.set_seed(11)
     from ember import random as ember_random
-    return ember_random.uniform_array(shape) >= np.float32(rate)
+    return ember_random.keep_mask(shape, rate)
 
 
 @pytest.mark.parametrize("act", [None, "relu"])

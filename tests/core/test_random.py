@@ -139,3 +139,50 @@ def test_stateless_ops_depend_on_their_seed_alone():
     assert abs(z.mean() - 1) < 0.2 and abs(z.std() - 2) < 0.2
     with pytest.raises(ValueError, match="shape \\[2\\]"):
         tf.random.stateless_uniform([2], seed=3)
+
+
+# -- dropout's keep mask (16-bit draws, four per 64-bit word) ----------------------------
+
+@pytest.mark.parametrize("rate", [0.1, 0.2, 0.5, 0.9])
+def test_keep_mask_keeps_one_minus_rate(rate):
+    from ember import random as ember_random
+    tf.random.set_seed(0)
+    keep = ember_random.keep_mask((1000, 1000), rate)
+    assert keep.dtype == np.bool_ and keep.shape == (1000, 1000)
+    # 10^6 draws: the kept fraction within 5 standard deviations of 1 - rate.
+    sd = np.sqrt(rate * (1 - rate) / keep.size)
+    assert abs(keep.mean() - (1 - rate)) < 5 * sd
+
+
+def test_keep_mask_any_shape_reproducible_and_advancing():
+    from ember import random as ember_random
+    for shape in [(), (0,), (3,), (5, 7), (2, 3, 5)]:  # sizes not a multiple of 4 too
+        tf.random.set_seed(4)
+        a = ember_random.keep_mask(shape, 0.5)
+        b = ember_random.keep_mask(shape, 0.5)
+        tf.random.set_seed(4)
+        assert a.shape == shape and np.array_equal(ember_random.keep_mask(shape, 0.5), a)
+        if a.size >= 15:
+            assert not np.array_equal(a, b)  # the generator advances
+    rng1, rng2 = np.random.default_rng(9), np.random.default_rng(9)  # a layer's own
+    assert np.array_equal(ember_random.keep_mask((64,), 0.3, rng=rng1),
+                          ember_random.keep_mask((64,), 0.3, rng=rng2))
+
+
+def test_keep_mask_a_tiny_rate_still_drops_and_a_large_one_still_keeps():
+    from ember import random as ember_random
+    tf.random.set_seed(1)
+    # The rate rounds to a multiple of 1/65536 but never to 0 or 1: 2^22 draws at the
+    # smallest level drop ~64 values and keep ~64.
+    assert 0 < (~ember_random.keep_mask((1 << 22,), 1e-9)).sum() < 200
+    assert 0 < ember_random.keep_mask((1 << 22,), 1 - 1e-9).sum() < 200
+
+
+def test_dropout_layer_drops_its_rate_with_its_own_seed():
+    layer = tf.keras.layers.Dropout(0.25, seed=3)
+    x = tf.ones([400, 500])
+    y = layer(x, training=True).numpy()
+    assert set(np.unique(y)) <= {0.0, np.float32(1 / 0.75)}
+    assert abs((y == 0).mean() - 0.25) < 5 * np.sqrt(0.25 * 0.75 / y.size)
+    again = tf.keras.layers.Dropout(0.25, seed=3)(x, training=True).numpy()
+    assert np.array_equal(y, again)

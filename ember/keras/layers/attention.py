@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from ember import dtypes, ops
+from ember import random as _random
 from ember.keras import activations, constraints, initializers, regularizers
 from ember.keras.layers.layer import Layer
 from ember.keras.layers.regularization import Dropout
@@ -557,7 +558,7 @@ class Attention(Layer):
         if self._rng is None:
             return nn_ops.dropout(x, self.dropout)
         dtype = as_array(x).dtype
-        keep = self._rng.random(tuple(x.shape), dtype=np.float32) >= np.float32(self.dropout)
+        keep = _random.keep_mask(tuple(x.shape), self.dropout, rng=self._rng)
         return ops.multiply(x, convert_to_tensor(keep.astype(dtype) / dtype.type(1 - self.dropout)))
 
     def compute_mask(self, inputs, mask=None):

@@ -176,7 +176,7 @@ class SpatialDropout2D(Layer):
         for axis in _hw_axes(self):
             shape[axis] = 1
         rng = self._rng or _random.get_global_generator()
-        keep = rng.random(shape, dtype=np.float32) >= np.float32(self.rate)
+        keep = _random.keep_mask(shape, self.rate, rng=rng)
         dt = np.dtype(inputs.dtype.name)
         mask = keep.astype(dt) * dt.type(1 / (1 - self.rate))
         return ops.multiply(inputs, ops.convert_to_tensor(mask))

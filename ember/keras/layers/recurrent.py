@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import nest, ops
+from ember import random as _random
 from ember.keras import activations, constraints, initializers, regularizers
 from ember.keras.layers.layer import Layer
 from ember.ops import nn as nn_ops
@@ -104,7 +105,7 @@ class _DropoutMasks:
         scale = dtype.type(1.0 / (1.0 - rate)) if rate < 1 else dtype.type(0)
 
         def one():
-            keep = self._rng.uniform(size=shape) >= rate
+            keep = _random.keep_mask(shape, rate, rng=self._rng)
             return convert_to_tensor(keep.astype(dtype) * scale)
         return one() if count is None else [one() for _ in range(count)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import ops
+from ember import random as _random
 from ember.keras.layers.layer import Layer
 from ember.ops import nn as nn_ops
 from ember.tensor import as_array, convert_to_tensor
@@ -38,7 +39,7 @@ class Dropout(Layer):
         shape = inputs.shape if self.noise_shape is None else tuple(
             inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
         dtype = as_array(inputs).dtype
-        keep = self._rng.random(shape, dtype=np.float32) >= np.float32(self.rate)
+        keep = _random.keep_mask(shape, self.rate, rng=self._rng)
         mask = keep.astype(dtype) * dtype.type(1 / (1 - self.rate))
         return ops.multiply(inputs, convert_to_tensor(mask))
 
