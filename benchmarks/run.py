@@ -221,6 +221,39 @@ def run_fit_dataset(env: dict, cfg: Config) -> dict:
     return last_json_line(proc.stdout) or {"unavailable": stderr_reason(proc.stderr)}
 
 
+def run_fit_paired(env: dict, cfg: Config, dataset: bool) -> dict:
+    """benchmarks/fit_paired.py's JSON line (issue 17: Ember's fit and the floor's epoch
+    alternating in one process), or {"unavailable": reason}."""
+    argv = [sys.executable, str(BENCH_DIR / "fit_paired.py"),
+            "--pairs", str(3 if cfg.quick else 12)] + ([] if dataset else ["--no-dataset"])
+    if cfg.quick:
+        argv += ["--samples", "15000"]
+    try:
+        proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=1800)
+    except subprocess.TimeoutExpired:
+        return {"unavailable": "timed out after 1800 s"}
+    return last_json_line(proc.stdout) or {"unavailable": stderr_reason(proc.stderr)}
+
+
+def paired_report(fp: dict) -> str:
+    """The paragraph under the training table for run_fit_paired's result."""
+    if "arrays" not in fp:
+        return f"\nPaired with the floor in one process: unavailable: {fp.get('unavailable')}\n"
+    lines = [f"\nPaired with the floor in one process (benchmarks/fit_paired.py: the epochs "
+             f"alternate, {fp['pairs']} pairs, the order swapped each pair; each pair gives "
+             f"one ratio, so a burst of load slows one pair instead of one implementation's "
+             f"whole job). Ember ÷ NumPy floor:\n"]
+    for arm, label in (("arrays", "`fit(x, y)`"), ("dataset", "`fit(tf.data pipeline)`")):
+        if arm in fp:
+            r = fp[arm]
+            lines.append(f"- {label}: median {r['ratio_median']:.2f}× (quartiles "
+                         f"{r['ratio_q1']:.2f}–{r['ratio_q3']:.2f}), fastest epochs "
+                         f"{r['ratio_of_fastest']:.2f}×; {fp['s_per_epoch'][arm]:.3f} s against "
+                         f"{fp['s_per_epoch']['floor']:.3f} s\n")
+    return "".join(lines)
+
+
 def measure_imports(cfg: Config, env: dict) -> dict:
     """`python -c "import X"` in fresh subprocesses, interleaved, median of cfg.import_repeats."""
     modules = [m for m in IMPORT_MODULES if m == "python" or m in cfg.frameworks]
@@ -595,6 +628,8 @@ def main(argv=None):
     summary = summarize(collected, imports)
     if args.fit_dataset:  # issue 13: one subprocess, its own interleaved rounds
         summary["fit_dataset"] = run_fit_dataset(env, cfg)
+    if "train" in cfg.sections and {"ember", "numpy"} <= set(cfg.frameworks):
+        summary["fit_paired"] = run_fit_paired(env, cfg, dataset=args.fit_dataset)
     meta = {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "quick": cfg.quick, "only": only, "rounds": cfg.rounds, "epochs": cfg.epochs,
@@ -606,6 +641,8 @@ def main(argv=None):
         "wall_s": round(time.perf_counter() - started, 1),
     }
     markdown = report(summary, meta)
+    if "fit_paired" in summary:
+        markdown += paired_report(summary["fit_paired"])
     if "fit_dataset" in summary:
         fd = summary["fit_dataset"]
         markdown += ("\n`fit(tf.data pipeline)` ÷ `fit(x, y)`: " + (

@@ -249,8 +249,7 @@ class Mean(Metric):
     def update_state(self, values, sample_weight=None):
         if sample_weight is not None and isinstance(sample_weight, (int, float)) \
                 and np.ndim(as_array(values)) == 0:
-            self.total.storage[...] += float(as_array(values)) * sample_weight
-            self.count.storage[...] += sample_weight
+            self._add(float(as_array(values)) * sample_weight, sample_weight)
             return
         values, sw = _samplewise(values, sample_weight, np.mean)
         self.total.storage[...] += values.sum()
@@ -258,6 +257,11 @@ class Mean(Metric):
             self.count.storage[...] += sw.sum()
         else:
             self.count.storage[...] += values.shape[0] if values.ndim >= 1 else 1
+
+    def _add(self, total: float, count: float) -> None:
+        """Adds a weighted sum and its weight (``fit``'s loss tracker, once a step)."""
+        self.total.storage[...] += total
+        self.count.storage[...] += count
 
     def result(self):
         return self._scalar(_divide_no_nan(as_array(self.total), as_array(self.count)))

@@ -345,6 +345,21 @@ def sparse_softmax_cross_entropy_mean(labels, logits):
     return apply("SparseSoftmaxCEMean", value, (z,), {"labels": lab, "probs": probs})
 
 
+_ROWS: dict = {}  # batch size -> np.arange(batch size), read-only: one index array per size
+
+
+def _rows(n: int) -> np.ndarray:
+    """``np.arange(n)``, made once per batch size (the fused loss indexes its rows twice
+    a step)."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) > 64:
+            _ROWS.clear()
+        rows = _ROWS[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
 def sparse_softmax_ce_mean_arrays(v: np.ndarray, lab: np.ndarray):
     """(mean loss as a 0-d array, softmax probabilities) of 2-D logits ``v`` and checked
     integer labels ``lab``: ``sparse_softmax_cross_entropy_mean``'s arithmetic on arrays
@@ -352,7 +367,7 @@ def sparse_softmax_ce_mean_arrays(v: np.ndarray, lab: np.ndarray):
     shifted = v - v.max(axis=-1, keepdims=True)
     probs = np.exp(shifted)
     total = probs.sum(axis=-1, keepdims=True)
-    losses = np.log(total[:, 0]) - shifted[np.arange(v.shape[0]), lab]
+    losses = np.log(total[:, 0]) - shifted[_rows(v.shape[0]), lab]
     probs /= total
     # reduce_mean's arithmetic (a sum, then a division by the count), without np.mean's
     # Python wrapper; an empty batch gives NaN, as the mean of nothing does.
@@ -362,12 +377,14 @@ def sparse_softmax_ce_mean_arrays(v: np.ndarray, lab: np.ndarray):
     return value, probs
 
 
-def sparse_softmax_ce_mean_grad_arrays(probs: np.ndarray, labels: np.ndarray, g=1.0):
-    """(g / batch) * (probs - onehot(labels)) as a new array: the fused loss's gradient at
-    the logits, on arrays."""
-    v = probs.copy()
+def sparse_softmax_ce_mean_grad_arrays(probs: np.ndarray, labels: np.ndarray, g=1.0,
+                                       overwrite: bool = False):
+    """(g / batch) * (probs - onehot(labels)): the fused loss's gradient at the logits, on
+    arrays; a new array, or ``probs`` itself with ``overwrite`` (fit's planned step, which
+    reads the probabilities no more)."""
+    v = probs if overwrite else probs.copy()
     n = v.shape[0]
-    v[np.arange(n), labels] -= 1
+    v[_rows(n), labels] -= 1
     v *= v.dtype.type(g * (1.0 / max(n, 1)))
     return v
 

@@ -105,7 +105,7 @@ class PlannedStep:
         value, probs = nn_ops.sparse_softmax_ce_mean_arrays(logits, labels)
         # What the general step reports: the loss tracker's weighted mean, then the compiled
         # metrics on the model's output (the softmax; its logits, for metrics that read them).
-        model._loss_tracker.update_state(Tensor._wrap(value), sample_weight=len(x))
+        model._loss_tracker._add(float(value) * len(x), len(x))
         if self.accuracies is not None:
             # Sparse accuracies only (the usual metrics=['accuracy']): their own update on the
             # arrays, without the container's dispatch (measured: 2% of the step).
@@ -120,7 +120,10 @@ class PlannedStep:
                 y_pred._keras_logits = Tensor._wrap(logits)
                 y_pred._keras_activation = "softmax"
             model.compiled_metrics.update_state(y, y_pred, None)  # y as the general step has
-        gz = nn_ops.sparse_softmax_ce_mean_grad_arrays(probs, labels)
+        # The probabilities are read no more once the accuracies have counted their hits
+        # (other metrics get them wrapped, and a user's metric may keep what it gets).
+        gz = nn_ops.sparse_softmax_ce_mean_grad_arrays(
+            probs, labels, overwrite=self.accuracies is not None)
         nn_ops.dense_stack_backward_arrays(gz, hs, [w for w, _, _, _ in spec], acts, masks,
                                            scales, self.layout, self.needs, self.into)
         self.optimizer._apply_arrays(self.views, self.variables)

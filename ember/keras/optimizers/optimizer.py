@@ -642,7 +642,7 @@ class Optimizer:
     def _finish_step(self):
         if self.use_ema:
             self._update_ema()
-        self._iterations.storage += 1
+        np.add(self._iterations.storage, 1, out=self._iterations.storage)
 
     def _clip_gradients(self, grads, variables):
         if self.clipnorm:
