@@ -56,11 +56,6 @@ def _float(dtype):
     return dt._np
 
 
-def uniform_array(shape, seed=None) -> np.ndarray:
-    """float32 samples in [0, 1) as a raw array."""
-    return _rng(seed).random(shape, dtype=np.float32)
-
-
 # Dropout's keep mask from 16-bit draws: each 64-bit word of the bit generator gives four,
 # where float32 samples take one 32-bit half each and convert it. Measured (AMD EPYC): a
 # 128x128 mask in 11 µs instead of 32 µs; the seed MLP's two Dropout layers draw 24,576

@@ -145,7 +145,13 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 # to HOLD_MAX_S while stalls repeat; so does a WINDOW of threaded calls whose median is
 # slower than one thread's (a busy machine where the threads lose without stalling: in the
 # contention benchmark, one busy process made the seed MLP's epoch 2.2x slower before this
-# rule). The choice is made once, not call by call, because the
+# rule). The window compares each product with its own shape's time on one thread, measured
+# once into a scratch array the second time the shape comes (a shape seen once costs
+# nothing), because shapes of one tier differ: the scaling benchmark's 1024x256 @ 256x10
+# takes ~3x longer per multiply-add than the tier's calibration product, and a window
+# judged against that product's rate held the threads back from every product of the
+# tier (W=512, batch 1024: 29 ms a step on one thread instead of 18 ms on two). The
+# choice is made once, not call by call, because the
 # two differ in the last bits (OpenBLAS's one-thread small-matrix kernel): a model called
 # twice gives the same bits, a quiet machine repeats a seeded run exactly, and
 # ``tf.config.experimental.enable_op_determinism()`` or one BLAS thread keeps every
@@ -201,7 +207,9 @@ class _Adaptive:
         self.hold = HOLD_S
         self.stalls = 0  # holds so far
         self.in_a_row = 0
-        self.recent = []  # seconds per multiply-add of the threaded calls since the last check
+        self.recent = []  # threaded calls since the last check: seconds / one thread's
+        self.one = {}  # shape -> one thread's seconds for that product (measured once)
+        self.sightings = {}  # shape -> threaded calls so far, until its time is measured
         self.deterministic = False
 
     def choose(self, now: float):
@@ -215,7 +223,10 @@ class _Adaptive:
             return 1
         return "many"
 
-    def observe(self, mode, work: int, seconds: float, now: float) -> None:
+    def observe(self, mode, work: int, seconds: float, now: float,
+                one: float | None = None) -> None:
+        """Records one product's time: ``one`` is the same product's time on one thread
+        when known (else the calibration product's rate per multiply-add stands in)."""
         per = seconds / max(work, 1)
         if self.keep is None:
             self.seen[mode].append(per)
@@ -226,18 +237,21 @@ class _Adaptive:
             return
         if mode != "many":
             return
-        self.recent.append(per)
-        if per > STALL * self.per[1]:
+        slower = seconds / one if one else per / self.per[1]  # than one thread
+        if slower > STALL:
             self.in_a_row += 1
             if self.in_a_row >= 2:
                 self._hold(now)
             return
         self.in_a_row = 0
+        if not one:  # a shape not yet measured on one thread: no fair window entry
+            return
+        self.recent.append(slower)
         if len(self.recent) >= WINDOW:
             median = _median(self.recent)
             self.recent.clear()
-            if median > self.per[1]:
-                self._hold(now)  # the threads now lose to one thread's calibrated time
+            if median > 1.0:
+                self._hold(now)  # the threads now lose to one thread
             else:
                 self.hold = HOLD_S
 
@@ -265,8 +279,33 @@ class _Adaptive:
         mode = self.choose(start)
         result = self._run(mode, a, b, out)
         if mode == "many":
-            self.observe(mode, work, _clock() - start, start)
+            seconds = _clock() - start
+            key = (a.shape, a.strides, b.shape, b.strides, a.dtype.char)
+            one = self.one.get(key)
+            if one is None:
+                one = self._one_thread(key, a, b)
+            self.observe(mode, work, seconds, start, one)
         return result
+
+    def _one_thread(self, key, a, b) -> float | None:
+        """This shape's time on one thread, measured into a scratch array the second time
+        it comes (the pool is back on one thread after each call), or None before then."""
+        seen = self.sightings.get(key, 0) + 1
+        if seen < 2:
+            if len(self.sightings) >= 256:  # shapes that never come back
+                self.sightings.clear()
+            self.sightings[key] = seen
+            return None
+        del self.sightings[key]
+        scratch = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+                           + (a.shape[-2], b.shape[-1]), np.result_type(a, b))
+        start = _clock()
+        np.matmul(a, b, out=scratch)
+        one = _clock() - start
+        if len(self.one) >= 256:
+            self.one.clear()
+        self.one[key] = one
+        return one
 
     @staticmethod
     def _run(mode, a, b, out):

@@ -145,7 +145,7 @@ def test_two_stalls_in_a_row_hold_the_threads_back_with_a_growing_hold():
     assert policy.choose(11.0 + threads.HOLD_S) == 1  # the hold doubled
     assert policy.choose(11.0 + 2 * threads.HOLD_S) == "many"
     for _ in range(threads.WINDOW):  # a window of good calls resets the hold
-        policy.observe("many", work, 130e-6, 13.0)
+        policy.observe("many", work, 130e-6, 13.0, one=200e-6)
     assert policy.hold == threads.HOLD_S
 
 
@@ -154,14 +154,46 @@ def test_a_window_of_threaded_calls_slower_than_one_thread_holds_them_back():
     work = 1 << 24
     policy = _kept_threads(work)
     for i in range(threads.WINDOW - 1):
-        policy.observe("many", work, 300e-6 if i % 2 else 150e-6, 5.0)
+        policy.observe("many", work, 300e-6 if i % 2 else 150e-6, 5.0, one=200e-6)
     assert policy.choose(5.0) == "many" and policy.stalls == 0  # not judged before a window
-    policy.observe("many", work, 300e-6, 5.0)
+    policy.observe("many", work, 300e-6, 5.0, one=200e-6)
     assert policy.stalls == 1 and policy.choose(5.5) == 1
     assert policy.choose(5.0 + threads.HOLD_S) == "many"
     for _ in range(threads.WINDOW):  # quiet again: kept, and the next hold is short again
-        policy.observe("many", work, 120e-6, 7.0)
+        policy.observe("many", work, 120e-6, 7.0, one=200e-6)
     assert policy.choose(7.0) == "many" and policy.hold == threads.HOLD_S
+
+
+def test_the_window_judges_each_product_against_its_own_shape_on_one_thread():
+    # A skinny product of the tier (1024x256 @ 256x10) is ~3x slower per multiply-add than
+    # the calibration product on any thread count: slower than the calibration's one-thread
+    # rate, yet faster than itself on one thread. It must not hold the threads back.
+    work = 1 << 24
+    policy = _kept_threads(work)  # 200 µs on one thread for this work
+    for _ in range(3 * threads.WINDOW):
+        policy.observe("many", work, 450e-6, 9.0, one=600e-6)
+    assert policy.stalls == 0 and policy.choose(9.0) == "many"
+    # A shape not yet timed on one thread stays out of the window (its rate per
+    # multiply-add says nothing certain); tenfold stalls still count.
+    for _ in range(3 * threads.WINDOW):
+        policy.observe("many", work, 450e-6, 9.0)
+    assert policy.stalls == 0 and policy.choose(9.0) == "many"
+
+
+def test_a_shape_is_timed_on_one_thread_the_second_time_it_comes(two_threads):
+    x, w = _operands(5)
+    # The first call calibrates the upper tier into a scratch array, then computes the
+    # product on the kept setting: the shape's first threaded call.
+    first = threads.matmul(x, w)
+    tier = threads._ADAPTIVE
+    if tier.keep != "many":
+        pytest.skip("two threads did not gain on this machine: no threaded calls to judge")
+    key = (x.shape, x.strides, w.shape, w.strides, x.dtype.char)
+    assert tier.sightings.get(key) == 1 and key not in tier.one
+    np.testing.assert_array_equal(threads.matmul(x, w), first)  # timed into a scratch array
+    assert key in tier.one and tier.one[key] > 0 and key not in tier.sightings
+    np.testing.assert_array_equal(threads.matmul(x, w), first)
+    assert list(tier.one) == [key]  # measured once
 
 
 def test_op_determinism_keeps_mid_matmuls_on_one_thread(monkeypatch):
