@@ -38,6 +38,7 @@ from __future__ import annotations
 import os
 import threading
 from time import perf_counter as _clock
+from time import process_time as _cpu_clock
 
 import numpy as np
 
@@ -171,6 +172,15 @@ UPPER_TIER = 1 << 23
 CALIBRATE = 16
 STALL = 10.0
 WINDOW = 8
+# The threads also go when the process gets less than FREE_CORES of the cores it asks for
+# over at least SHARE_S seconds of threaded work (its CPU seconds, all threads, per wall
+# second): a busy process beside it takes a core, and OpenBLAS's spinning worker then
+# competes with Ember's own Python thread. Each product alone still beats one thread
+# (the seed MLP's 128x784 @ 784x128: 159 µs on two threads against 259 µs on one, with
+# one busy process), so no matmul timing shows it; the epoch did: 2x its quiet time with
+# the threads, 1.3x without them (contention.py; quiet, the process runs at ~1.9 cores).
+FREE_CORES = 0.75
+SHARE_S = 0.05
 HOLD_S, HOLD_MAX_S = 1.0, 64.0
 
 _splitting = 0  # > 0 while run_parts runs an op's parts: their matmuls stay on one thread
@@ -207,6 +217,7 @@ class _Adaptive:
         self.hold = HOLD_S
         self.stalls = 0  # holds so far
         self.in_a_row = 0
+        self.mark = None  # (wall, process CPU seconds) when the threads' share was last read
         self.recent = []  # threaded calls since the last check: seconds / one thread's
         self.one = {}  # shape -> one thread's seconds for that product (measured once)
         self.sightings = {}  # shape -> threaded calls so far, until its time is measured
@@ -250,16 +261,30 @@ class _Adaptive:
         if len(self.recent) >= WINDOW:
             median = _median(self.recent)
             self.recent.clear()
-            if median > 1.0:
+            if median > 1.0 or self._cores_taken(now, _cpu_clock()):
                 self._hold(now)  # the threads now lose to one thread
             else:
                 self.hold = HOLD_S
+
+    def _cores_taken(self, now: float, cpu: float) -> bool:
+        """Whether, since the last reading at least SHARE_S ago, the process ran on fewer
+        than FREE_CORES of the cores its threads ask for."""
+        if self.mark is None:
+            self.mark = (now, cpu)
+            return False
+        wall = now - self.mark[0]
+        if wall < SHARE_S:
+            return False
+        rate = (cpu - self.mark[1]) / wall
+        self.mark = (now, cpu)
+        return rate < FREE_CORES * (_limit or 1)
 
     def _hold(self, now: float) -> None:
         """One thread for ``hold`` seconds, and twice as long the next time."""
         self.stalls += 1
         self.in_a_row = 0
         self.recent.clear()
+        self.mark = None  # the share is read again over threaded work only
         self.hold_until = now + self.hold
         self.hold = min(2 * self.hold, HOLD_MAX_S)
 

@@ -268,3 +268,31 @@ def test_once_an_op_splits_its_batch_mid_sized_matmuls_stay_on_one_thread(two_th
     np.testing.assert_allclose(threads.matmul(x, w), x @ w, rtol=1e-4, atol=1e-3)
     assert calls == [] and threads._ADAPTIVE.keep is None  # not even calibrated
     assert "now one thread, as ops split their batch" in threads.describe()
+
+
+def test_threads_go_when_the_process_gets_too_little_of_the_cores(monkeypatch):
+    # One busy process beside it: each threaded product still beats one thread, but the
+    # process runs on ~1.2 of the 2 cores it asks for (OpenBLAS's spinning worker against
+    # Ember's own thread). Quiet, it runs on ~1.9.
+    monkeypatch.setattr(threads, "_limit", 2)
+    work = 1 << 24
+    cpu = [0.0]
+    monkeypatch.setattr(threads, "_cpu_clock", lambda: cpu[0])
+
+    def windows(policy, start, rate, count):
+        now = start
+        for _ in range(count):
+            for _ in range(threads.WINDOW):
+                now += threads.SHARE_S / threads.WINDOW
+                cpu[0] += rate * threads.SHARE_S / threads.WINDOW
+                policy.observe("many", work, 120e-6, now, one=200e-6)
+        return now
+
+    quiet = _kept_threads(work)
+    now = windows(quiet, 10.0, 1.9, 5)
+    assert quiet.stalls == 0 and quiet.choose(now) == "many"
+    busy = _kept_threads(work)
+    now = windows(busy, 20.0, 1.2, 2)  # the first window only starts the reading
+    assert busy.stalls == 1 and busy.choose(now) == 1
+    # After the hold the share is read afresh, over threaded work only.
+    assert busy.mark is None
