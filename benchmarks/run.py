@@ -209,31 +209,28 @@ def run_job(job: Job, env: dict, seed: int, collected: Collected) -> bool:
     return ok
 
 
-def run_fit_dataset(env: dict, cfg: Config) -> dict:
-    """benchmarks/fit_dataset.py's JSON line (issue 13), or {"unavailable": reason}."""
-    argv = [sys.executable, str(BENCH_DIR / "fit_dataset.py"),
-            "--rounds", str(2 if cfg.quick else 5)]
+def _one_json_job(script: str, args: list, env: dict, timeout: float = 1800) -> dict:
+    """Runs benchmarks/<script> with ``args``: its last JSON line, or {"unavailable": reason}."""
+    argv = [sys.executable, str(BENCH_DIR / script)] + args
     try:
         proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=1800)
+                              timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"unavailable": "timed out after 1800 s"}
+        return {"unavailable": f"timed out after {timeout:.0f} s"}
     return last_json_line(proc.stdout) or {"unavailable": stderr_reason(proc.stderr)}
+
+
+def run_fit_dataset(env: dict, cfg: Config) -> dict:
+    """benchmarks/fit_dataset.py's JSON line (issue 13), or {"unavailable": reason}."""
+    return _one_json_job("fit_dataset.py", ["--rounds", str(2 if cfg.quick else 5)], env)
 
 
 def run_fit_paired(env: dict, cfg: Config, dataset: bool) -> dict:
     """benchmarks/fit_paired.py's JSON line (issue 17: Ember's fit and the floor's epoch
     alternating in one process), or {"unavailable": reason}."""
-    argv = [sys.executable, str(BENCH_DIR / "fit_paired.py"),
-            "--pairs", str(3 if cfg.quick else 12)] + ([] if dataset else ["--no-dataset"])
-    if cfg.quick:
-        argv += ["--samples", "15000"]
-    try:
-        proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=1800)
-    except subprocess.TimeoutExpired:
-        return {"unavailable": "timed out after 1800 s"}
-    return last_json_line(proc.stdout) or {"unavailable": stderr_reason(proc.stderr)}
+    args = ["--pairs", str(3 if cfg.quick else 12)] + ([] if dataset else ["--no-dataset"])
+    return _one_json_job("fit_paired.py", args + (["--samples", "15000"] if cfg.quick else []),
+                         env)
 
 
 def paired_report(fp: dict) -> str:

@@ -192,6 +192,12 @@ _splitting = 0  # > 0 while run_parts runs an op's parts: their matmuls stay on 
 _parts_used = False
 
 
+def _scratch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """An array for ``a @ b``'s result, for products timed but not kept."""
+    return np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+                    + (a.shape[-2], b.shape[-1]), np.result_type(a, b))
+
+
 def _median(times: list) -> float:
     ordered = sorted(times)
     return (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
@@ -293,8 +299,7 @@ class _Adaptive:
             # Calibrate on this product into a scratch array before computing it, so that
             # every result of the process comes from the kept setting: a model called twice
             # gives the same bits (measured cost: 16 products, once).
-            scratch = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-                               + (a.shape[-2], b.shape[-1]), np.result_type(a, b))
+            scratch = _scratch(a, b)
             while self.keep is None:
                 start = _clock()
                 mode = self.choose(start)
@@ -322,8 +327,7 @@ class _Adaptive:
             self.sightings[key] = seen
             return None
         del self.sightings[key]
-        scratch = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-                           + (a.shape[-2], b.shape[-1]), np.result_type(a, b))
+        scratch = _scratch(a, b)
         start = _clock()
         np.matmul(a, b, out=scratch)
         one = _clock() - start
