@@ -22,7 +22,11 @@ parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--train", type=int, default=60000, help="training images used")
 parser.add_argument("--test", type=int, default=10000, help="test images used")
 parser.add_argument("--epochs", type=int, default=5)
+parser.add_argument("--seed", type=int, default=None,
+                    help="seed the weights, shuffling and dropout (the tutorial does not)")
 args, _ = parser.parse_known_args()
+if args.seed is not None:
+    tf.keras.utils.set_random_seed(args.seed)
 
 mnist = tf.keras.datasets.fashion_mnist
 

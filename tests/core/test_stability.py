@@ -103,3 +103,53 @@ def test_binary_crossentropy_written_with_ops_is_finite_with_clipping():
     p = tf.clip_by_value(tf.sigmoid(tf.constant(BIG)), 1e-7, 1 - 1e-7)
     loss = -(1.0 * tf.math.log(p) + 0.0 * tf.math.log(1 - p))
     assert _finite(loss.numpy())
+
+
+# ---------------------------------------------------- the softmax family's shared rows
+
+def _plain_rows(v):
+    """The textbook arithmetic: each row shifted by its own max, summed row by row."""
+    shifted = v - v.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return shifted, e, e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("shape", [(128, 10), (1, 10), (5, 3, 7), (4, 200), (0, 10), (3, 1)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_exp_last_matches_the_row_by_row_arithmetic(shape, dtype):
+    from ember.ops.nn import _exp_last
+    v = (np.random.default_rng(3).normal(size=shape) * 8).astype(dtype)
+    rows = np.prod(shape[:-1], dtype=int)
+    v[..., 0] += np.arange(rows).reshape(shape[:-1]) * 40.0  # rows far apart
+    shifted, e, total = _exp_last(v)
+    want = _plain_rows(v)
+    np.testing.assert_array_equal(shifted, want[0])  # the max does not round
+    np.testing.assert_array_equal(e, want[1])
+    np.testing.assert_allclose(total, want[2], rtol=4 * np.finfo(dtype).eps)
+    assert total.shape == shape[:-1] + (1,) and e.dtype == v.dtype
+
+
+def test_exp_last_keeps_inf_and_nan_in_their_rows():
+    from ember.ops.nn import _exp_last
+    v = np.array([[0.0, np.inf, 1.0], [np.nan, 0.0, 1.0], [1.0, 2.0, 3.0],
+                  [-np.inf, 0.0, 0.0]], np.float32)
+    with np.errstate(invalid="ignore"):  # inf - inf, as in any softmax of an inf
+        _, e, total = _exp_last(v)
+    assert np.isnan(total[0, 0]) and np.isnan(total[1, 0])
+    np.testing.assert_allclose(e[2], np.exp([-2.0, -1.0, 0.0]), rtol=1e-6)
+    np.testing.assert_array_equal(e[3], [0.0, 1.0, 1.0])
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(tf.nn.softmax(v).numpy()[3], [0.0, 0.5, 0.5])
+
+
+def test_softmax_of_confident_rows_far_apart_keeps_tiny_losses_exact():
+    # A row whose logits sit 1000 below another's: shifting all rows by one max would turn
+    # its loss into a difference of two numbers near 1000; each row's own max keeps it.
+    z = np.array([[1000.0, 0.0, 0.0], [0.0, 8.0, 0.0]], np.float32)
+    want = np.log1p(2 * np.exp(-8.0))  # 6.7e-4
+    loss = tf.nn.sparse_softmax_cross_entropy_with_logits(np.array([0, 1]), z).numpy()
+    np.testing.assert_allclose(loss, [0.0, want], rtol=1e-4, atol=1e-30)
+    np.testing.assert_allclose(tf.nn.log_softmax(z).numpy()[1, 1], -want, rtol=1e-4)
+    fused = tf.nn.softmax(z).numpy()
+    np.testing.assert_allclose(fused[1], np.exp([-8.0, 0.0, -8.0]) / (1 + 2 * np.exp(-8.0)),
+                               rtol=1e-6)
