@@ -31,6 +31,49 @@ from ember.record import GRADIENTS, WRITES_INTO
 from ember.record import RECORDING as _recording
 from ember.tensor import Tensor, Variable, convert_to_tensor
 
+# -- gradients back to back in one fresh buffer --------------------------------------------
+# ``gradient(loss, variables)`` for a list of same-dtype Variables lets the rules that can
+# (Dense's, registered ``writes_into``) write the variables' gradients into views of one
+# new flat array, laid out in the order of the list. The optimizer, whose pooled
+# variables lie back to back in the same order, then updates them from that array with
+# no copy (``flat_gradients``): the copy took ~20 µs of the seed MLP's ~600 µs batch-32
+# GradientTape step (AMD EPYC). The buffer is new on every call, so the returned
+# gradients alias nothing the next step writes: a user may keep them.
+_LAST_FLAT: list = [None, ()]  # [weakref to the last such buffer, weakrefs to its views]
+
+
+def _flat_buffers(sources: list) -> dict | None:
+    """``{id(source): view}`` into one new flat array, for two or more Variables of one
+    floating dtype (each once); None otherwise."""
+    if len(sources) < 2 or not all(isinstance(s, Variable) for s in sources):
+        return None
+    dtype = sources[0]._value.dtype
+    if dtype.kind != "f" or any(s._value.dtype != dtype for s in sources):
+        return None
+    sizes = [s._value.size for s in sources]
+    flat = np.empty(sum(sizes), dtype)
+    views, into, lo = [], {}, 0
+    for s, n in zip(sources, sizes):
+        view = flat[lo:lo + n].reshape(s._value.shape)
+        if id(s) in into:  # a variable listed twice: no buffers
+            return None
+        into[id(s)] = view
+        views.append(view)
+        lo += n
+    _LAST_FLAT[0] = weakref.ref(flat)
+    _LAST_FLAT[1] = tuple(weakref.ref(v) for v in views)
+    return into
+
+
+def flat_gradients(arrays: list) -> np.ndarray | None:
+    """The flat array that holds ``arrays`` back to back, when they are, in order, all the
+    views of the last ``gradient`` call's buffer (every rule wrote its gradient there);
+    else None."""
+    refs = _LAST_FLAT[1]
+    if len(arrays) != len(refs) or any(a is not r() for a, r in zip(arrays, refs)):
+        return None
+    return _LAST_FLAT[0]()
+
 
 class UnconnectedGradients(str, enum.Enum):
     """What ``tape.gradient`` returns for a source the target does not depend on."""
@@ -166,7 +209,8 @@ class GradientTape:
             seeds = [None] * len(targets)
         else:
             seeds = flatten(output_gradients)
-        grads = self._backward(targets, seeds, flat_sources)
+        into = _flat_buffers(flat_sources) if plain else None
+        grads = self._backward(targets, seeds, flat_sources, into=into)
         if not self._persistent:
             self._release()
         out = []

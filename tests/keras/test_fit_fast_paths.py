@@ -111,6 +111,69 @@ def test_pool_fast_path_with_a_layer_used_twice(monkeypatch):
     _assert_same(fast, slow, rtol=0, atol=0)
 
 
+# ------------------------------------------- a GradientTape step: one fresh flat buffer
+
+def _tape_steps(model, x, y, steps, keep=None, no_flat=False, shared=None):
+    """The TF custom-training step: tape.gradient, then optimizer.apply_gradients."""
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    opt = model.optimizer
+    for k in range(steps):
+        xb, yb = x[32 * k:32 * (k + 1)], y[32 * k:32 * (k + 1)]
+        with tf.GradientTape() as tape:
+            loss = loss_fn(yb, model(xb, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        if shared is not None:
+            shared.append(tf.tape.flat_gradients([tf.tensor.as_array(g) for g in grads]))
+        if keep is not None:
+            keep.append((grads, [g.numpy().copy() for g in grads]))
+        if no_flat:  # the same values in arrays of their own: the optimizer copies them
+            grads = [np.array(g.numpy()) for g in grads]
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+    return [w.copy() for w in model.get_weights()]
+
+
+def test_tape_gradients_lie_back_to_back_and_the_optimizer_reads_them_in_place():
+    x, y = _data()
+    shared = []
+    fast = _tape_steps(_seed_mlp(), x, y, 5, shared=shared)
+    # Each step's six gradients are views of one buffer of all the variables' size (from
+    # the second step on, the pooled optimizer updates from it without a copy).
+    sizes = sum(w.size for w in fast)
+    assert all(b is not None and b.size == sizes for b in shared)
+    slow = _tape_steps(_seed_mlp(), x, y, 5, no_flat=True)
+    for a, b in zip(fast, slow):
+        np.testing.assert_array_equal(a, b)  # the same update as from copied gradients
+
+
+def test_tape_gradients_kept_by_the_user_are_not_overwritten():
+    x, y = _data()
+    keep = []
+    _tape_steps(_seed_mlp(), x, y, 4, keep=keep)
+    for grads, values in keep:
+        for g, v in zip(grads, values):
+            np.testing.assert_array_equal(g.numpy(), v)
+    assert keep[0][0][0].numpy().base is not keep[1][0][0].numpy().base  # fresh each call
+
+
+def test_tape_gradients_in_another_order_take_the_copy():
+    """Only the exact list, in order, skips the copy: gradients zipped with the variables
+    reversed (or any list the tape did not write) update each variable with its own."""
+    x, y = _data()
+    model = _seed_mlp(dropout=0.0)
+    ref = _seed_mlp(dropout=0.0)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    for m, order in ((model, -1), (ref, 1)):
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y[:32], m(x[:32], training=True))
+            grads = tape.gradient(loss, m.trainable_variables)
+            pairs = list(zip(grads, m.trainable_variables))[::order]
+            m.optimizer.apply_gradients(pairs)
+    for a, b in zip(model.get_weights(), ref.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert tf.tape.flat_gradients([np.zeros(3)]) is None
+
+
 # ----------------------------------------------------------------- the fused mean loss
 
 def _no_mean_form(monkeypatch):

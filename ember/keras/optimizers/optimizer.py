@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ember import tape as _tape
 from ember.keras.naming import to_snake_case
 from ember.keras.optimizers.schedules import LearningRateSchedule
 from ember.keras.optimizers.schedules import deserialize as _deserialize_schedule
@@ -570,6 +571,11 @@ class Optimizer:
         pooled = flat.variables
         if len(variables) != len(pooled) or any(a is not b for a, b in zip(variables, pooled)):
             return False
+        given = _tape.flat_gradients(grads)  # tape.gradient wrote them back to back
+        if given is not None and given.shape == flat.grad.shape and \
+                given.dtype == flat.grad.dtype:
+            self.update_step(given, flat.flat_variable, learning_rate)  # reads, never writes
+            return True
         for g, view in zip(grads, flat.grad_views):
             if g is not view:  # fit's backward pass wrote it there already
                 np.copyto(view, g)
