@@ -267,8 +267,15 @@ class _Adaptive:
         if len(self.recent) >= WINDOW:
             median = _median(self.recent)
             self.recent.clear()
-            if median > 1.0 or self._cores_taken(now, _cpu_clock()):
+            if median > 1.0:
                 self._hold(now)  # the threads now lose to one thread
+            elif self._cores_taken(now, _cpu_clock()):
+                # Another process has a core: that holds for every tier, and each tier
+                # found it by itself a window later, running its threads meanwhile.
+                self._hold(now)
+                for tier in (_ADAPTIVE_LOWER, _ADAPTIVE):
+                    if tier is not self and tier.keep == "many" and now >= tier.hold_until:
+                        tier._hold(now)
             else:
                 self.hold = HOLD_S
 

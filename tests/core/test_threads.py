@@ -296,3 +296,32 @@ def test_threads_go_when_the_process_gets_too_little_of_the_cores(monkeypatch):
     assert busy.stalls == 1 and busy.choose(now) == 1
     # After the hold the share is read afresh, over threaded work only.
     assert busy.mark is None
+
+
+def test_a_tier_that_finds_the_cores_taken_holds_the_other_tier_too(monkeypatch):
+    monkeypatch.setattr(threads, "_limit", 2)
+    work = 1 << 24
+    cpu = [0.0]
+    monkeypatch.setattr(threads, "_cpu_clock", lambda: cpu[0])
+
+    def busy_windows(policy, now):
+        for _ in range(2):
+            for _ in range(threads.WINDOW):
+                now += threads.SHARE_S / threads.WINDOW
+                cpu[0] += 1.2 * threads.SHARE_S / threads.WINDOW
+                policy.observe("many", work, 120e-6, now, one=200e-6)
+        return now
+
+    for other, held in ((_kept_threads(work), True), (threads._Adaptive(), False)):
+        finder = _kept_threads(work)
+        monkeypatch.setattr(threads, "_ADAPTIVE_LOWER", finder)
+        monkeypatch.setattr(threads, "_ADAPTIVE", other)
+        busy_windows(finder, 30.0)
+        assert finder.stalls == 1 and other.stalls == int(held)  # not measured: not held
+    # A product slower than one thread is the finding of its own tier only.
+    slow, bystander = _kept_threads(work), _kept_threads(work)
+    monkeypatch.setattr(threads, "_ADAPTIVE_LOWER", slow)
+    monkeypatch.setattr(threads, "_ADAPTIVE", bystander)
+    for _ in range(threads.WINDOW):
+        slow.observe("many", work, 300e-6, 40.0, one=200e-6)
+    assert slow.stalls == 1 and bystander.stalls == 0
